@@ -1,0 +1,7 @@
+// Compiles the libjpeg wrapper and links the system libjpeg-turbo (libjpeg62-turbo-dev on Debian):
+// it is on every Debian/Raspberry Pi OS board and carries the SIMD encoder for ARM and x86.
+fn main() {
+    println!("cargo:rerun-if-changed=csrc/encoder.c");
+    cc::Build::new().file("csrc/encoder.c").opt_level(2).compile("mjpgd_encoder");
+    println!("cargo:rustc-link-lib=jpeg");
+}

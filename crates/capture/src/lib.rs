@@ -1,0 +1,12 @@
+//! mjpgd's capture core: frame sources (test pattern, V4L2), the shared buffer pool, JPEG checks and
+//! encoding, and the capture thread. Plain Rust, no N-API: the binding crate wraps it.
+pub mod capture;
+pub mod frame;
+pub mod jpeg;
+pub mod pattern;
+pub mod pool;
+pub mod source;
+
+pub use capture::{Capture, Delivery};
+pub use frame::Frame;
+pub use source::{CaptureError, CaptureErrorKind, CaptureStats, FrameSource, SharedSlots, SourceInfo};

@@ -1,0 +1,122 @@
+//! The contract between a camera-like source and the capture thread / JS.
+use crate::frame::Frame;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Memory a source hands frames out of. JS wraps each slot once as an external Buffer, so a slot's
+/// address and size must stay fixed for the life of the source.
+pub trait SharedSlots: Send + Sync {
+    fn count(&self) -> usize;
+    /// Address and size of a slot.
+    fn region(&self, slot: usize) -> (*mut u8, usize);
+    /// Gives a leased slot back to the source. False if it was not leased (a no-op then).
+    fn release(&self, slot: usize) -> bool;
+    /// How many slots the consumer holds right now.
+    fn leased(&self) -> usize;
+}
+
+impl SharedSlots for crate::pool::SlotPool {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn region(&self, slot: usize) -> (*mut u8, usize) {
+        (self.slot_ptr(slot), self.capacity())
+    }
+    fn release(&self, slot: usize) -> bool {
+        crate::pool::SlotPool::release(self, slot)
+    }
+    fn leased(&self) -> usize {
+        crate::pool::SlotPool::leased(self)
+    }
+}
+
+/// What a source is and what it actually delivers (which can differ from what was asked).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceInfo {
+    /// "testpattern", "v4l2", ...
+    pub kind: String,
+    pub width: u32,
+    pub height: u32,
+    /// Frames per second the source aims for.
+    pub fps: f64,
+    /// Pixel format taken from the device ("MJPG", "YUYV", ...), or "pattern".
+    pub format: String,
+}
+
+/// Counters shared by the capture thread and whoever reports them.
+#[derive(Debug, Default)]
+pub struct CaptureStats {
+    pub captured: AtomicU64,
+    /// Frames rejected by the JPEG checks.
+    pub invalid: AtomicU64,
+    /// Frames captured but not delivered (consumer queue full, or no free buffer).
+    pub dropped: AtomicU64,
+    /// JPEG bytes copied on the way to JS (0 in passthrough; encoding writes, it does not copy).
+    pub bytes_copied: AtomicU64,
+}
+
+impl CaptureStats {
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+/// Why capturing stopped or failed. Messages are meant for the person running mjpgd.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaptureError {
+    pub kind: CaptureErrorKind,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaptureErrorKind {
+    NotFound,
+    NotACaptureDevice,
+    Busy,
+    PermissionDenied,
+    Unsupported,
+    DeviceGone,
+    Timeout,
+    Io,
+    InvalidArgument,
+}
+
+impl CaptureErrorKind {
+    /// Stable short name for JS and /state.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaptureErrorKind::NotFound => "not_found",
+            CaptureErrorKind::NotACaptureDevice => "not_a_capture_device",
+            CaptureErrorKind::Busy => "busy",
+            CaptureErrorKind::PermissionDenied => "permission_denied",
+            CaptureErrorKind::Unsupported => "unsupported",
+            CaptureErrorKind::DeviceGone => "device_gone",
+            CaptureErrorKind::Timeout => "timeout",
+            CaptureErrorKind::Io => "io",
+            CaptureErrorKind::InvalidArgument => "invalid_argument",
+        }
+    }
+}
+
+impl CaptureError {
+    pub fn new(kind: CaptureErrorKind, message: impl Into<String>) -> CaptureError {
+        CaptureError { kind, message: message.into() }
+    }
+}
+
+impl std::fmt::Display for CaptureError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CaptureError {}
+
+/// A producer of JPEG frames, driven by the capture thread.
+pub trait FrameSource: Send {
+    fn info(&self) -> SourceInfo;
+    fn slots(&self) -> Arc<dyn SharedSlots>;
+    /// Waits for the next frame, returning early with `Ok(None)` when `stop` is set or nothing came
+    /// this round. A returned frame's slot is leased to the caller.
+    fn next_frame(&mut self, stop: &AtomicBool, stats: &CaptureStats) -> Result<Option<Frame>, CaptureError>;
+}
