@@ -1,0 +1,64 @@
+// One camera at runtime: its source feeding its fan-out, plus the figures /state reports.
+import { log } from './log';
+import type { FrameSource } from './sources/source';
+import { Fanout, type FanoutOptions } from './stream/fanout';
+
+export class Camera {
+  readonly fanout: Fanout;
+  /** Frames per second actually received from the source over the last second. */
+  measuredFps = 0;
+  error: string | null = null;
+  private framesThisSecond = 0;
+  private readonly ticker: NodeJS.Timeout;
+
+  constructor(
+    readonly name: string,
+    readonly source: FrameSource,
+    fanoutOptions: Omit<FanoutOptions, 'maxFramesInPool'>,
+  ) {
+    // Keep two slots for the source: one being filled, one spare.
+    this.fanout = new Fanout({ ...fanoutOptions, maxFramesInPool: Math.max(1, source.poolSize - 2) });
+    this.ticker = setInterval(() => {
+      this.measuredFps = this.framesThisSecond;
+      this.framesThisSecond = 0;
+    }, 1000);
+    this.ticker.unref();
+  }
+
+  start(): void {
+    this.source.start({
+      frame: (frame) => {
+        this.framesThisSecond++;
+        this.fanout.publish(frame);
+      },
+      status: (state, message) => {
+        if (state === 'error') {
+          this.error = message;
+          log.error(`camera ${this.name}: ${message}`);
+        } else {
+          this.error = null;
+          log.info(`camera ${this.name}: frames flow again`);
+        }
+      },
+    });
+  }
+
+  state() {
+    const { clientList, ...totals } = this.fanout.stats();
+    return {
+      name: this.name,
+      source: { ...this.source.info, fps: { desired: this.source.info.fps, measured: this.measuredFps } },
+      online: this.error === null,
+      error: this.error,
+      counters: this.source.counters(),
+      stream: totals,
+      clients: clientList,
+    };
+  }
+
+  stop(): void {
+    clearInterval(this.ticker);
+    this.fanout.close();
+    this.source.stop();
+  }
+}

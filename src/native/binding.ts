@@ -1,0 +1,24 @@
+// Loads the napi-rs addon through its generated loader (native/binding.js, kept apart from this code).
+import path from 'node:path';
+import type * as Binding from '../../native/binding';
+
+export type NativeCamera = Binding.Camera;
+export type NativeCameraOptions = Binding.CameraOptions;
+export type NativeSourceInfo = Binding.SourceInfo;
+export type NativeCameraStats = Binding.CameraStats;
+
+let loaded: typeof Binding | undefined;
+
+/** The addon, loaded once. Throws a message that says how to build it when it is missing. */
+export function binding(): typeof Binding {
+  if (!loaded) {
+    const file = path.join(__dirname, '..', '..', 'native', 'binding.js');
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      loaded = require(file) as typeof Binding;
+    } catch (e) {
+      throw new Error(`cannot load the mjpgd native addon (${file}): ${(e as Error).message}. Build it with "npm run build".`);
+    }
+  }
+  return loaded;
+}

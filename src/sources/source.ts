@@ -1,0 +1,34 @@
+// What the server needs from a camera-like source; the native camera and test pattern implement it.
+import type { SharedFrame } from '../stream/frame';
+
+export interface SourceInfo {
+  kind: string;
+  width: number;
+  height: number;
+  /** Rate the source aims for. */
+  fps: number;
+  format: string;
+}
+
+export interface SourceCounters {
+  captured: number;
+  invalid: number;
+  dropped: number;
+  bytesCopied: number;
+  leased: number;
+}
+
+export interface SourceListener {
+  frame(frame: SharedFrame): void;
+  /** The source failed (it keeps retrying) or recovered. */
+  status(state: 'error' | 'recovered', message: string): void;
+}
+
+export interface FrameSource {
+  readonly info: SourceInfo;
+  /** Pool size: how many frames can be held before the source runs out of buffers. */
+  readonly poolSize: number;
+  start(listener: SourceListener): void;
+  counters(): SourceCounters;
+  stop(): void;
+}

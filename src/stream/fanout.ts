@@ -1,0 +1,238 @@
+// The fan-out engine (DESIGN §3): every frame to every ready client, one frame in flight per client,
+// slow clients skip frames instead of buffering them, newcomers start with the latest frame.
+import { StreamClient, type ClientInfo, type ClientSink } from './client';
+import type { SharedFrame } from './frame';
+
+export interface FanoutOptions {
+  /** Close a client whose pending part made no progress for this long (ms). */
+  stallTimeoutMs: number;
+  /** How many frames may hold pool slots at once; beyond it, frames still being sent are copied out
+   * so the source never starves for buffers. */
+  maxFramesInPool: number;
+}
+
+export interface FanoutTotals {
+  clients: number;
+  framesPublished: number;
+  framesSent: number;
+  framesSkipped: number;
+  bytesSent: number;
+  bytesCopied: number;
+  stalledClosed: number;
+}
+
+type FrameWaiter = { minTimestampUs: number; resolve: (f: SharedFrame | null) => void; timer: NodeJS.Timeout };
+
+export class Fanout {
+  private readonly clients = new Map<number, StreamClient>();
+  private latest: SharedFrame | null = null;
+  /** Frames some client is still sending, with how many clients are on each. */
+  private readonly inFlight = new Map<SharedFrame, number>();
+  private waiters: FrameWaiter[] = [];
+  private nextId = 1;
+  private readonly ticker: NodeJS.Timeout;
+  private readonly totals: FanoutTotals = {
+    clients: 0, framesPublished: 0, framesSent: 0, framesSkipped: 0, bytesSent: 0, bytesCopied: 0, stalledClosed: 0,
+  };
+
+  constructor(private readonly opts: FanoutOptions) {
+    this.ticker = setInterval(() => this.tick(), 1000);
+    this.ticker.unref();
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  latestFrame(): SharedFrame | null {
+    return this.latest;
+  }
+
+  addClient(sink: ClientSink, info: Omit<ClientInfo, 'id'>): StreamClient {
+    const client = new StreamClient({ ...info, id: this.nextId++ }, sink);
+    this.clients.set(client.info.id, client);
+    // No waiting for the next capture: a newcomer sees a picture at once.
+    if (this.latest) this.send(client, this.latest);
+    return client;
+  }
+
+  /** Forgets a client at once (aborted or closed connection): its pending frame is let go. */
+  removeClient(client: StreamClient): void {
+    if (!this.clients.delete(client.info.id)) return;
+    this.dropPending(client);
+  }
+
+  /** A new frame from the source. The engine takes over the caller's reference. */
+  publish(frame: SharedFrame): void {
+    this.totals.framesPublished++;
+    const previous = this.latest;
+    this.latest = frame;
+    for (const client of this.clients.values()) {
+      if (client.pending) {
+        client.framesSkipped++;
+        this.totals.framesSkipped++;
+      } else if (this.dueFor(client, frame)) {
+        this.send(client, frame);
+      }
+    }
+    if (previous) previous.unref();
+    this.wakeWaiters(frame);
+    this.limitPoolUse();
+  }
+
+  /** The connection of `client` can take more bytes. */
+  resume(client: StreamClient): void {
+    const frame = client.pending;
+    if (!frame) return;
+    const rest = frame.part.subarray(client.pendingOffset);
+    const n = client.sink.write(rest);
+    this.account(client, n);
+    if (n < rest.length) {
+      client.pendingOffset += n;
+      return;
+    }
+    this.finish(client);
+    // It missed frames while busy: give it the newest one now rather than wait for the next capture.
+    const latest = this.latest;
+    if (latest && latest.seq > client.lastSentSeq && this.dueFor(client, latest)) this.send(client, latest);
+  }
+
+  /** The first frame captured at or after `minTimestampUs`, or null after `timeoutMs`. */
+  frameAfter(minTimestampUs: number, timeoutMs: number): Promise<SharedFrame | null> {
+    if (this.latest && this.latest.timestampUs >= minTimestampUs) return Promise.resolve(this.latest.ref());
+    return new Promise((resolve) => {
+      const waiter: FrameWaiter = {
+        minTimestampUs,
+        resolve,
+        timer: setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          resolve(null);
+        }, timeoutMs),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  stats(): FanoutTotals & { clientList: ReturnType<Fanout['describe']>[] } {
+    return { ...this.totals, clients: this.clients.size, clientList: [...this.clients.values()].map((c) => this.describe(c)) };
+  }
+
+  describe(c: StreamClient) {
+    return {
+      id: c.info.id,
+      remoteAddress: c.info.remoteAddress,
+      options: c.info.options,
+      connectedSeconds: Math.round((Date.now() - c.connectedAt) / 1000),
+      fps: c.fps,
+      framesSent: c.framesSent,
+      framesSkipped: c.framesSkipped,
+      bytesSent: c.bytesSent,
+      sending: c.pending !== null,
+    };
+  }
+
+  /** Closes every client and lets go of all frames. */
+  close(): void {
+    clearInterval(this.ticker);
+    for (const c of [...this.clients.values()]) {
+      this.removeClient(c);
+      c.sink.close();
+    }
+    for (const w of this.waiters) {
+      clearTimeout(w.timer);
+      w.resolve(null);
+    }
+    this.waiters = [];
+    this.latest?.unref();
+    this.latest = null;
+  }
+
+  private dueFor(client: StreamClient, frame: SharedFrame): boolean {
+    const cap = client.info.options.maxFps;
+    if (cap <= 0 || client.lastSentTimestampUs === 0) return true;
+    // 5% slack so a 30 fps camera isn't cut to 15 by a 30 fps cap because of jitter.
+    return frame.timestampUs - client.lastSentTimestampUs >= (1e6 / cap) * 0.95;
+  }
+
+  private send(client: StreamClient, frame: SharedFrame): void {
+    client.lastSentTimestampUs = frame.timestampUs;
+    client.lastSentSeq = frame.seq;
+    const n = client.sink.write(frame.part);
+    this.account(client, n);
+    if (n < frame.part.length) {
+      client.pending = frame.ref();
+      client.pendingOffset = n;
+      client.lastProgressAt = Date.now();
+      this.inFlight.set(frame, (this.inFlight.get(frame) ?? 0) + 1);
+    } else {
+      this.countSent(client);
+    }
+  }
+
+  private account(client: StreamClient, n: number): void {
+    if (n > 0) {
+      client.bytesSent += n;
+      this.totals.bytesSent += n;
+      client.lastProgressAt = Date.now();
+    }
+  }
+
+  private finish(client: StreamClient): void {
+    this.dropPending(client);
+    this.countSent(client);
+  }
+
+  private countSent(client: StreamClient): void {
+    client.framesSent++;
+    client.windowFrames++;
+    this.totals.framesSent++;
+  }
+
+  private dropPending(client: StreamClient): void {
+    const frame = client.pending;
+    if (!frame) return;
+    client.pending = null;
+    client.pendingOffset = 0;
+    const senders = (this.inFlight.get(frame) ?? 1) - 1;
+    if (senders > 0) this.inFlight.set(frame, senders);
+    else this.inFlight.delete(frame);
+    frame.unref();
+  }
+
+  private wakeWaiters(frame: SharedFrame): void {
+    if (this.waiters.length === 0) return;
+    const ready = this.waiters.filter((w) => frame.timestampUs >= w.minTimestampUs);
+    this.waiters = this.waiters.filter((w) => frame.timestampUs < w.minTimestampUs);
+    for (const w of ready) {
+      clearTimeout(w.timer);
+      w.resolve(frame.ref());
+    }
+  }
+
+  /** Keeps the number of pool slots held by JS bounded: slow clients' frames get copied out. */
+  private limitPoolUse(): void {
+    let held = this.latest?.holdsSlot ? 1 : 0;
+    for (const f of this.inFlight.keys()) if (f.holdsSlot && f !== this.latest) held++;
+    if (held <= this.opts.maxFramesInPool) return;
+    for (const f of this.inFlight.keys()) {
+      if (held <= this.opts.maxFramesInPool) break;
+      if (f !== this.latest && f.holdsSlot) {
+        this.totals.bytesCopied += f.detachFromPool();
+        held--;
+      }
+    }
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    for (const c of [...this.clients.values()]) {
+      c.fps = c.windowFrames;
+      c.windowFrames = 0;
+      if (c.pending && now - c.lastProgressAt > this.opts.stallTimeoutMs) {
+        this.totals.stalledClosed++;
+        this.removeClient(c);
+        c.sink.close();
+      }
+    }
+  }
+}
