@@ -5,6 +5,8 @@ import { ConfigError, DEFAULTS, validate, type Config } from './config/config';
 import { HttpServer } from './http/server';
 import { log, type LogLevel } from './log';
 import { NativeSource } from './sources/native-source';
+import { ResilientSource } from './sources/resilient-source';
+import type { FrameSource } from './sources/source';
 import { VERSION } from './version';
 
 const EXIT_USAGE = 2;
@@ -21,7 +23,9 @@ export function parseArgs(argv: string[]): Config {
     .usage('$0 [options]\n\nStreams a camera (or the built-in test pattern) as MJPEG over HTTP.')
     .version(VERSION)
     .strict()
-    .option('source', { type: 'string', default: d.camera.source, describe: 'frame source: testpattern' })
+    .option('source', { type: 'string', describe: 'frame source: testpattern, or v4l2 (the default when --device is given)' })
+    .option('device', { type: 'string', describe: 'V4L2 camera device, e.g. /dev/video0' })
+    .option('format', { type: 'string', default: d.camera.format, describe: 'camera pixel format: auto (MJPEG if offered), mjpeg, yuyv, nv12' })
     .option('width', { type: 'number', default: d.camera.width, describe: 'frame width (pixels)' })
     .option('height', { type: 'number', default: d.camera.height, describe: 'frame height (pixels)' })
     .option('fps', { type: 'number', default: d.camera.fps, describe: 'frames per second' })
@@ -48,7 +52,9 @@ export function parseArgs(argv: string[]): Config {
       snapshotMaxDelay: args['snapshot-max-delay'],
     },
     camera: {
-      source: args.source as Config['camera']['source'],
+      source: (args.source ?? (args.device !== undefined ? 'v4l2' : d.camera.source)) as Config['camera']['source'],
+      device: args.device ?? (args.source === 'v4l2' ? '/dev/video0' : null),
+      format: args.format as Config['camera']['format'],
       width: args.width,
       height: args.height,
       fps: args.fps,
@@ -69,9 +75,20 @@ export async function main(argv: string[]): Promise<void> {
   const config = parseArgs(argv);
   log.setLevel(config.log.level);
   const c = config.camera;
-  let source: NativeSource;
+  const nativeOptions = {
+    source: c.source,
+    device: c.device ?? undefined,
+    format: c.format,
+    width: c.width,
+    height: c.height,
+    fps: c.fps,
+    quality: c.quality,
+    buffers: c.buffers,
+  };
+  let source: FrameSource;
   try {
-    source = new NativeSource({ source: c.source, width: c.width, height: c.height, fps: c.fps, quality: c.quality, buffers: c.buffers });
+    // A camera may come and go: it gets reopened with backoff. The test pattern can't fail that way.
+    source = c.source === 'v4l2' ? new ResilientSource(nativeOptions) : new NativeSource(nativeOptions);
   } catch (e) {
     log.error((e as Error).message);
     process.exit(1);

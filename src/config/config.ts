@@ -2,8 +2,12 @@
 import type { LogLevel } from '../log';
 
 export interface CameraConfig {
-  /** "testpattern" for the built-in moving picture. */
-  source: 'testpattern';
+  /** "testpattern" for the built-in moving picture, "v4l2" for a camera device. */
+  source: 'testpattern' | 'v4l2';
+  /** V4L2 device path; setting it selects the v4l2 source. */
+  device: string | null;
+  /** Pixel format to take from the camera: auto prefers MJPEG (passed through), else YUYV/NV12 (encoded). */
+  format: 'auto' | 'mjpeg' | 'yuyv' | 'nv12';
   width: number;
   height: number;
   fps: number;
@@ -31,7 +35,7 @@ export interface Config {
 
 export const DEFAULTS: Config = {
   server: { host: '127.0.0.1', port: 8080, maxClients: 200, stallTimeout: 10, snapshotMaxDelay: 500 },
-  camera: { source: 'testpattern', width: 640, height: 480, fps: 30, quality: 80, buffers: 4 },
+  camera: { source: 'testpattern', device: null, format: 'auto', width: 640, height: 480, fps: 30, quality: 80, buffers: 4 },
   log: { level: 'info' },
 };
 
@@ -59,7 +63,11 @@ function oneOf({ key, value }: Check, allowed: readonly string[]): void {
 
 /** Throws ConfigError naming the first bad setting (as its command-line flag). */
 export function validate(c: Config): Config {
-  oneOf({ key: '--source', value: c.camera.source }, ['testpattern']);
+  oneOf({ key: '--source', value: c.camera.source }, ['testpattern', 'v4l2']);
+  oneOf({ key: '--format', value: c.camera.format }, ['auto', 'mjpeg', 'yuyv', 'nv12']);
+  if (c.camera.device !== null && (typeof c.camera.device !== 'string' || !c.camera.device.startsWith('/'))) {
+    throw new ConfigError(`--device must be an absolute device path such as /dev/video0 (got ${JSON.stringify(c.camera.device)})`);
+  }
   integer({ key: '--width', value: c.camera.width }, 16, 8192);
   integer({ key: '--height', value: c.camera.height }, 16, 8192);
   number({ key: '--fps', value: c.camera.fps }, 0.1, 240);

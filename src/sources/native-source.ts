@@ -37,6 +37,7 @@ export class NativeSource implements FrameSource {
   }
 
   stop(): void {
+    if (this.stopped) return;
     this.stopped = true;
     this.camera.stop();
   }

@@ -8,6 +8,10 @@ export interface SourceInfo {
   /** Rate the source aims for. */
   fps: number;
   format: string;
+  device?: string | null;
+  card?: string | null;
+  /** Where the source differs from what was asked. */
+  notes?: string[];
 }
 
 export interface SourceCounters {

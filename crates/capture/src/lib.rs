@@ -6,6 +6,7 @@ pub mod jpeg;
 pub mod pattern;
 pub mod pool;
 pub mod source;
+pub mod v4l2;
 
 pub use capture::{Capture, Delivery};
 pub use frame::Frame;

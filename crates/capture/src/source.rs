@@ -41,6 +41,11 @@ pub struct SourceInfo {
     pub fps: f64,
     /// Pixel format taken from the device ("MJPG", "YUYV", ...), or "pattern".
     pub format: String,
+    pub device: Option<String>,
+    /// The device's name as its driver reports it.
+    pub card: Option<String>,
+    /// Where the source differs from what was asked ("requested 30 fps, the driver set 25 fps").
+    pub notes: Vec<String>,
 }
 
 /// Counters shared by the capture thread and whoever reports them.

@@ -1,7 +1,9 @@
 //! N-API binding over mjpgd-capture. Thin by design: conversion of options, events and errors
 //! between JS and the capture core, nothing that `cargo test` on the core can't reach.
 use mjpgd_capture::capture::Event;
-use mjpgd_capture::pattern::{PatternOptions, PatternSource};
+use mjpgd_capture::jpeg::Encoder;
+use mjpgd_capture::pattern::{render_offline, PatternOptions, PatternSource};
+use mjpgd_capture::v4l2::{Device, V4l2Options, V4l2Source};
 use mjpgd_capture::{Capture, CaptureError, Delivery, Frame, FrameSource, SharedSlots};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -15,8 +17,12 @@ const FRAME_QUEUE: usize = 2;
 
 #[napi(object)]
 pub struct CameraOptions {
-    /// "testpattern" (more kinds come with the V4L2 source).
+    /// "testpattern" or "v4l2".
     pub source: String,
+    /// V4L2 device path (source "v4l2").
+    pub device: Option<String>,
+    /// "auto", "mjpeg", "yuyv" or "nv12" (source "v4l2").
+    pub format: Option<String>,
     pub width: u32,
     pub height: u32,
     pub fps: f64,
@@ -31,6 +37,9 @@ pub struct SourceInfo {
     pub height: u32,
     pub fps: f64,
     pub format: String,
+    pub device: Option<String>,
+    pub card: Option<String>,
+    pub notes: Vec<String>,
 }
 
 #[napi(object)]
@@ -74,6 +83,18 @@ impl Camera {
                     fps: options.fps,
                     quality: options.quality.clamp(1, 100) as u8,
                     buffers: options.buffers as usize,
+                })
+                .map_err(to_js_error)?,
+            ),
+            "v4l2" => Box::new(
+                V4l2Source::open(&V4l2Options {
+                    device: options.device.clone().unwrap_or_else(|| "/dev/video0".into()),
+                    width: options.width,
+                    height: options.height,
+                    fps: options.fps,
+                    format: options.format.clone().unwrap_or_else(|| "auto".into()),
+                    quality: options.quality.clamp(1, 100) as u8,
+                    buffers: options.buffers,
                 })
                 .map_err(to_js_error)?,
             ),
@@ -152,7 +173,16 @@ impl Camera {
     #[napi]
     pub fn info(&self) -> SourceInfo {
         let i = &self.info;
-        SourceInfo { kind: i.kind.clone(), width: i.width, height: i.height, fps: i.fps, format: i.format.clone() }
+        SourceInfo {
+            kind: i.kind.clone(),
+            width: i.width,
+            height: i.height,
+            fps: i.fps,
+            format: i.format.clone(),
+            device: i.device.clone(),
+            card: i.card.clone(),
+            notes: i.notes.clone(),
+        }
     }
 
     #[napi]
@@ -176,4 +206,61 @@ impl Camera {
             c.stop();
         }
     }
+}
+
+#[napi(object)]
+pub struct ControlInfo {
+    pub id: u32,
+    pub name: String,
+    /// V4L2 control type: 1 integer, 2 boolean, 3 menu, 4 button, ...
+    pub kind: u32,
+    pub minimum: i32,
+    pub maximum: i32,
+    pub step: i32,
+    pub default: i32,
+    pub value: Option<i32>,
+}
+
+/// Lists a device's controls. Works while the camera streams (controls need no exclusive access).
+#[napi]
+pub fn list_controls(device: String) -> Result<Vec<ControlInfo>> {
+    let dev = Device::open(&device).map_err(to_js_error)?;
+    Ok(dev
+        .controls()
+        .into_iter()
+        .map(|c| ControlInfo {
+            id: c.id,
+            name: c.name,
+            kind: c.kind,
+            minimum: c.minimum,
+            maximum: c.maximum,
+            step: c.step,
+            default: c.default,
+            value: c.value,
+        })
+        .collect())
+}
+
+/// Sets a control by name (case and punctuation ignored) and returns the value the driver kept.
+#[napi]
+pub fn set_control(device: String, name: String, value: i32) -> Result<i32> {
+    let dev = Device::open(&device).map_err(to_js_error)?;
+    let key = mjpgd_capture::v4l2::control_key(&name);
+    let control = dev
+        .controls()
+        .into_iter()
+        .find(|c| mjpgd_capture::v4l2::control_key(&c.name) == key)
+        .ok_or_else(|| Error::new(Status::InvalidArg, format!("invalid_argument: {device} has no control named {name:?}")))?;
+    dev.set_control(control.id, value).map_err(to_js_error)
+}
+
+/// The JPEG shown to viewers while their camera is away, with the reason in words.
+#[napi]
+pub fn render_offline_jpeg(width: u32, height: u32, title: String, reason: String) -> Result<Buffer> {
+    let (w, h) = (width.clamp(16, 8192) as usize, height.clamp(16, 8192) as usize);
+    let mut out = vec![0u8; w * h + 64 * 1024];
+    let n = render_offline(&mut Encoder::new(75), w, h, &title, &reason, &mut out)
+        .map_err(|e| Error::new(Status::GenericFailure, e.to_string()))?;
+    out.truncate(n);
+    Ok(out.into())
 }

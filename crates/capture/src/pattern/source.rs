@@ -116,6 +116,9 @@ impl FrameSource for PatternSource {
             height: self.opts.height,
             fps: self.opts.fps,
             format: "pattern".into(),
+            device: None,
+            card: None,
+            notes: vec![],
         }
     }
 

@@ -1,0 +1,116 @@
+//! The driver's buffers, mapped once. A buffer the capture thread dequeued is leased to JS as-is
+//! (zero copy); JS's release puts it on a queue and wakes the capture thread, which re-queues it.
+use super::device::Device;
+use super::sys::*;
+use crate::source::{CaptureError, CaptureErrorKind};
+use std::os::raw::c_void;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+struct Mapping {
+    ptr: *mut u8,
+    len: usize,
+}
+
+pub struct MmapBuffers {
+    maps: Vec<Mapping>,
+    leased: Vec<AtomicBool>,
+    released: Mutex<Vec<u32>>,
+    /// Written on release so a capture thread waiting in poll() re-queues at once.
+    wake_fd: i32,
+}
+
+// The mappings stay valid until drop; access is serialised by the lease flags.
+unsafe impl Send for MmapBuffers {}
+unsafe impl Sync for MmapBuffers {}
+
+impl MmapBuffers {
+    /// REQBUFS + QUERYBUF + mmap for `count` buffers (the driver may give more or fewer).
+    pub fn map(dev: &Device, count: u32) -> Result<MmapBuffers, CaptureError> {
+        let mut req = v4l2_requestbuffers { count, type_: BUF_TYPE_VIDEO_CAPTURE, memory: MEMORY_MMAP, ..Default::default() };
+        xioctl(dev.fd(), VIDIOC_REQBUFS, &mut req).map_err(|e| dev.error("VIDIOC_REQBUFS", e))?;
+        if req.count < 2 {
+            return Err(CaptureError::new(CaptureErrorKind::Unsupported, format!("{}: the driver gave only {} buffer(s)", dev.path, req.count)));
+        }
+        let wake_fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+        if wake_fd < 0 {
+            return Err(CaptureError::new(CaptureErrorKind::Io, format!("eventfd: {}", std::io::Error::last_os_error())));
+        }
+        let mut bufs = MmapBuffers { maps: vec![], leased: vec![], released: Mutex::new(vec![]), wake_fd };
+        for index in 0..req.count {
+            let mut b = query(index);
+            xioctl(dev.fd(), VIDIOC_QUERYBUF, &mut b).map_err(|e| dev.error("VIDIOC_QUERYBUF", e))?;
+            let len = b.length as usize;
+            let ptr = unsafe {
+                libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, dev.fd(), b.m.offset as libc::off_t)
+            };
+            if ptr == libc::MAP_FAILED {
+                return Err(dev.error("mmap", std::io::Error::last_os_error()));
+            }
+            bufs.maps.push(Mapping { ptr: ptr as *mut u8, len });
+            bufs.leased.push(AtomicBool::new(false));
+        }
+        Ok(bufs)
+    }
+
+    pub fn count(&self) -> usize {
+        self.maps.len()
+    }
+
+    pub fn region(&self, index: usize) -> (*mut u8, usize) {
+        (self.maps[index].ptr, self.maps[index].len)
+    }
+
+    pub fn bytes(&self, index: usize, len: usize) -> &[u8] {
+        let m = &self.maps[index];
+        unsafe { std::slice::from_raw_parts(m.ptr, len.min(m.len)) }
+    }
+
+    pub fn wake_fd(&self) -> i32 {
+        self.wake_fd
+    }
+
+    pub fn lease(&self, index: usize) {
+        self.leased[index].store(true, Ordering::Release);
+    }
+
+    /// From JS: the lease is over. The capture thread re-queues the buffer.
+    pub fn release(&self, index: usize) -> bool {
+        let Some(flag) = self.leased.get(index) else { return false };
+        if !flag.swap(false, Ordering::AcqRel) {
+            return false;
+        }
+        self.released.lock().unwrap().push(index as u32);
+        let one: u64 = 1;
+        unsafe { libc::write(self.wake_fd, &one as *const u64 as *const c_void, 8) };
+        true
+    }
+
+    pub fn leased_count(&self) -> usize {
+        self.leased.iter().filter(|l| l.load(Ordering::Relaxed)).count()
+    }
+
+    /// Buffers JS gave back since the last call.
+    pub fn take_released(&self) -> Vec<u32> {
+        let mut drained = 0u64;
+        unsafe { libc::read(self.wake_fd, &mut drained as *mut u64 as *mut c_void, 8) };
+        std::mem::take(&mut *self.released.lock().unwrap())
+    }
+}
+
+impl Drop for MmapBuffers {
+    fn drop(&mut self) {
+        for m in &self.maps {
+            unsafe { libc::munmap(m.ptr as *mut c_void, m.len) };
+        }
+        unsafe { libc::close(self.wake_fd) };
+    }
+}
+
+pub fn query(index: u32) -> v4l2_buffer {
+    let mut b: v4l2_buffer = zeroed();
+    b.index = index;
+    b.type_ = BUF_TYPE_VIDEO_CAPTURE;
+    b.memory = MEMORY_MMAP;
+    b
+}

@@ -1,0 +1,9 @@
+//! V4L2 capture: a device opened and configured, its mmap buffer pool, and the frame source over it.
+mod device;
+mod mmap;
+mod raw;
+mod source;
+pub mod sys;
+
+pub use device::{control_key, Control, Device, DeviceFormat};
+pub use source::{V4l2Options, V4l2Source};

@@ -1,0 +1,364 @@
+//! A V4L2 camera as a frame source: MJPEG passed through from the driver's buffers without a copy,
+//! raw formats encoded once per frame into the shared pool.
+use super::device::{control_key, Control, Device, DeviceFormat};
+use super::mmap::{query, MmapBuffers};
+use super::raw::Planes;
+use super::sys::*;
+use crate::frame::{now_us, Frame};
+use crate::jpeg::{find_end, Encoder};
+use crate::pool::{SlotPool, HEADROOM, TAILROOM};
+use crate::source::{CaptureError, CaptureErrorKind, CaptureStats, FrameSource, SharedSlots, SourceInfo};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+#[derive(Debug, Clone)]
+pub struct V4l2Options {
+    pub device: String,
+    pub width: u32,
+    pub height: u32,
+    pub fps: f64,
+    /// "auto", "mjpeg", "yuyv" or "nv12".
+    pub format: String,
+    pub quality: u8,
+    pub buffers: u32,
+}
+
+const MJPG: u32 = fourcc(b"MJPG");
+const JPEG: u32 = fourcc(b"JPEG");
+const YUYV: u32 = fourcc(b"YUYV");
+const NV12: u32 = fourcc(b"NV12");
+/// Smaller than any real JPEG frame: headers alone take more.
+const MIN_JPEG: usize = 125;
+
+/// Slots 0..n are the driver's buffers; n.. are the encode pool's.
+struct V4l2Slots {
+    mmap: MmapBuffers,
+    pool: Option<Arc<SlotPool>>,
+}
+
+impl SharedSlots for V4l2Slots {
+    fn count(&self) -> usize {
+        self.mmap.count() + self.pool.as_ref().map_or(0, |p| p.len())
+    }
+    fn region(&self, slot: usize) -> (*mut u8, usize) {
+        let n = self.mmap.count();
+        match &self.pool {
+            Some(p) if slot >= n => (p.slot_ptr(slot - n), p.capacity()),
+            _ => self.mmap.region(slot),
+        }
+    }
+    fn release(&self, slot: usize) -> bool {
+        let n = self.mmap.count();
+        match &self.pool {
+            Some(p) if slot >= n => p.release(slot - n),
+            _ => self.mmap.release(slot),
+        }
+    }
+    fn leased(&self) -> usize {
+        self.mmap.leased_count() + self.pool.as_ref().map_or(0, |p| p.leased())
+    }
+}
+
+pub struct V4l2Source {
+    dev: Device,
+    format: DeviceFormat,
+    slots: Arc<V4l2Slots>,
+    encoder: Option<(Encoder, Planes)>,
+    info: SourceInfo,
+    /// Software rate limit when the driver can't set the requested rate (µs between frames).
+    min_interval_us: u64,
+    last_delivered_us: u64,
+    silence_ms: i32,
+    seq: u64,
+    failed: Option<CaptureError>,
+}
+
+fn pick_format(offered: &[u32], wanted: &str, path: &str) -> Result<u32, CaptureError> {
+    let names = || offered.iter().map(|&f| fourcc_name(f)).collect::<Vec<_>>().join(", ");
+    let choice = match wanted {
+        "auto" => [MJPG, JPEG, YUYV, NV12].into_iter().find(|f| offered.contains(f)),
+        "mjpeg" => [MJPG, JPEG].into_iter().find(|f| offered.contains(f)),
+        "yuyv" => offered.contains(&YUYV).then_some(YUYV),
+        "nv12" => offered.contains(&NV12).then_some(NV12),
+        other => {
+            return Err(CaptureError::new(CaptureErrorKind::InvalidArgument, format!("format {other:?} is not one of auto, mjpeg, yuyv, nv12")))
+        }
+    };
+    choice.ok_or_else(|| {
+        CaptureError::new(CaptureErrorKind::Unsupported, format!("{path} offers {} — none usable as {wanted} (mjpgd reads MJPG, JPEG, YUYV, NV12)", names()))
+    })
+}
+
+impl V4l2Source {
+    pub fn open(opts: &V4l2Options) -> Result<V4l2Source, CaptureError> {
+        let dev = Device::open(&opts.device)?;
+        let fourcc = pick_format(&dev.formats(), &opts.format, &opts.device)?;
+        let format = dev.set_format(opts.width, opts.height, fourcc)?;
+        if format.fourcc != fourcc {
+            return Err(CaptureError::new(CaptureErrorKind::Unsupported, format!("{}: asked for {}, the driver set {}", opts.device, fourcc_name(fourcc), fourcc_name(format.fourcc))));
+        }
+        let mut notes = vec![];
+        if (format.width, format.height) != (opts.width, opts.height) {
+            notes.push(format!("requested {}x{}, got {}x{}", opts.width, opts.height, format.width, format.height));
+        }
+        let driver_rate = dev.set_rate(opts.fps)?;
+        let mut min_interval_us = 0;
+        let fps = match driver_rate {
+            Some(r) => {
+                if (r - opts.fps).abs() > 0.01 {
+                    notes.push(format!("requested {} fps, the driver set {r} fps", opts.fps));
+                }
+                r
+            }
+            None => {
+                min_interval_us = (1e6 / opts.fps * 0.95) as u64;
+                notes.push(format!("the driver can't set a frame rate: running at its own rate, dropping evenly to at most {} fps", opts.fps));
+                opts.fps
+            }
+        };
+        let passthrough = format.fourcc == MJPG || format.fourcc == JPEG;
+        let mmap = MmapBuffers::map(&dev, opts.buffers.clamp(2, 32))?;
+        let (w, h) = (format.width as usize, format.height as usize);
+        let encoder = (!passthrough).then(|| (Encoder::new(opts.quality), Planes::new(w, h, if format.fourcc == NV12 { 2 } else { 1 })));
+        let pool = (!passthrough).then(|| Arc::new(SlotPool::new(opts.buffers.clamp(2, 32) as usize, HEADROOM + w * h * 2 + 4096 + TAILROOM)));
+        let slots = Arc::new(V4l2Slots { mmap, pool });
+        for i in 0..slots.mmap.count() as u32 {
+            let mut b = query(i);
+            xioctl(dev.fd(), VIDIOC_QBUF, &mut b).map_err(|e| dev.error("VIDIOC_QBUF", e))?;
+        }
+        let mut t: i32 = BUF_TYPE_VIDEO_CAPTURE as i32;
+        xioctl(dev.fd(), VIDIOC_STREAMON, &mut t).map_err(|e| dev.error("VIDIOC_STREAMON", e))?;
+        let info = SourceInfo {
+            kind: "v4l2".into(),
+            width: format.width,
+            height: format.height,
+            fps,
+            format: fourcc_name(format.fourcc),
+            device: Some(opts.device.clone()),
+            card: Some(dev.card.clone()),
+            notes,
+        };
+        // A camera that sends nothing for this long is reported, not waited on forever.
+        let silence_ms = ((4000.0 / fps.max(0.1)) as i32).max(2000);
+        Ok(V4l2Source { dev, format, slots, encoder, info, min_interval_us, last_delivered_us: 0, silence_ms, seq: 0, failed: None })
+    }
+
+    pub fn controls(&self) -> Vec<Control> {
+        self.dev.controls()
+    }
+
+    /// Sets a control by name (case and punctuation ignored); returns the value read back.
+    pub fn set_control(&self, name: &str, value: i32) -> Result<i32, CaptureError> {
+        let key = control_key(name);
+        let c = self.dev.controls().into_iter().find(|c| control_key(&c.name) == key).ok_or_else(|| {
+            CaptureError::new(CaptureErrorKind::InvalidArgument, format!("{} has no control named {name:?}", self.dev.path))
+        })?;
+        self.dev.set_control(c.id, value)
+    }
+
+    /// A handle for controls that stays usable while the source runs on the capture thread.
+    pub fn device_fd(&self) -> i32 {
+        self.dev.fd()
+    }
+
+    fn requeue(&self, index: u32) -> Result<(), CaptureError> {
+        let mut b = query(index);
+        xioctl(self.dev.fd(), VIDIOC_QBUF, &mut b).map_err(|e| self.dev.error("VIDIOC_QBUF", e))
+    }
+
+    fn requeue_released(&self) -> Result<(), CaptureError> {
+        for index in self.slots.mmap.take_released() {
+            self.requeue(index)?;
+        }
+        Ok(())
+    }
+
+    /// Waits for the camera (or a release from JS). Ok(false) = woken without a frame.
+    fn wait(&self) -> Result<bool, CaptureError> {
+        let mut fds = [
+            libc::pollfd { fd: self.dev.fd(), events: libc::POLLIN, revents: 0 },
+            libc::pollfd { fd: self.slots.mmap.wake_fd(), events: libc::POLLIN, revents: 0 },
+        ];
+        // Short slices so a stop request is noticed quickly; silence is measured across them.
+        let r = unsafe { libc::poll(fds.as_mut_ptr(), 2, 200) };
+        if r < 0 {
+            let e = std::io::Error::last_os_error();
+            return if e.raw_os_error() == Some(libc::EINTR) { Ok(false) } else { Err(self.dev.error("poll", e)) };
+        }
+        if fds[0].revents & (libc::POLLERR | libc::POLLHUP | libc::POLLNVAL) != 0 && fds[0].revents & libc::POLLIN == 0 {
+            // POLLERR with every buffer leased just means "nothing queued"; otherwise the device is gone.
+            if self.slots.mmap.leased_count() < self.slots.mmap.count() {
+                return Err(CaptureError::new(CaptureErrorKind::DeviceGone, format!("{} stopped delivering frames (unplugged?)", self.dev.path)));
+            }
+            return Ok(false);
+        }
+        Ok(fds[0].revents & libc::POLLIN != 0)
+    }
+
+    fn dequeue(&self) -> Result<Option<v4l2_buffer>, CaptureError> {
+        let mut b = query(0);
+        match xioctl(self.dev.fd(), VIDIOC_DQBUF, &mut b) {
+            Ok(()) => Ok(Some(b)),
+            Err(e) if e.raw_os_error() == Some(libc::EAGAIN) => Ok(None),
+            Err(e) => Err(self.dev.error("VIDIOC_DQBUF", e)),
+        }
+    }
+
+    fn deliver(&mut self, b: v4l2_buffer, stats: &CaptureStats) -> Result<Option<Frame>, CaptureError> {
+        let now = now_us();
+        if b.flags & BUF_FLAG_ERROR != 0 {
+            CaptureStats::add(&stats.invalid, 1);
+            self.requeue(b.index)?;
+            return Ok(None);
+        }
+        if self.min_interval_us > 0 && now.saturating_sub(self.last_delivered_us) < self.min_interval_us {
+            self.requeue(b.index)?;
+            return Ok(None);
+        }
+        let seq = self.seq;
+        // Taken out for the duration so the encoder and `self`'s helpers can be used together.
+        let mut encoder = self.encoder.take();
+        let frame = self.make_frame(&mut encoder, b, seq, now, stats);
+        self.encoder = encoder;
+        let Some(frame) = frame? else { return Ok(None) };
+        self.seq += 1;
+        self.last_delivered_us = now;
+        CaptureStats::add(&stats.captured, 1);
+        Ok(Some(frame))
+    }
+
+    fn make_frame(
+        &self,
+        encoder: &mut Option<(Encoder, Planes)>,
+        b: v4l2_buffer,
+        seq: u64,
+        now: u64,
+        stats: &CaptureStats,
+    ) -> Result<Option<Frame>, CaptureError> {
+        let index = b.index as usize;
+        Ok(Some(match encoder {
+            None => {
+                // Drivers may claim the whole buffer as used: the JPEG ends at its EOI marker.
+                let data = self.slots.mmap.bytes(index, b.bytesused as usize);
+                match find_end(data) {
+                    Some(len) if len >= MIN_JPEG => {
+                        self.slots.mmap.lease(index);
+                        Frame { slot: b.index, offset: 0, length: len as u32, seq, timestamp_us: now }
+                    }
+                    _ => {
+                        CaptureStats::add(&stats.invalid, 1);
+                        self.requeue(b.index)?;
+                        return Ok(None);
+                    }
+                }
+            }
+            Some((encoder, planes)) => {
+                let data = self.slots.mmap.bytes(index, b.bytesused as usize);
+                let ok = if self.format.fourcc == NV12 {
+                    planes.fill_nv12(data, self.format.bytes_per_line as usize)
+                } else {
+                    planes.fill_yuyv(data, self.format.bytes_per_line as usize)
+                };
+                self.requeue(b.index)?;
+                if !ok {
+                    CaptureStats::add(&stats.invalid, 1);
+                    return Ok(None);
+                }
+                let pool = self.slots.pool.as_ref().expect("raw formats have an encode pool");
+                let Some(slot) = pool.claim() else {
+                    CaptureStats::add(&stats.dropped, 1);
+                    return Ok(None);
+                };
+                let out = pool.claimed_bytes(slot);
+                let end = out.len() - TAILROOM;
+                match encoder.encode(&planes.image(), &mut out[HEADROOM..end]) {
+                    Ok(len) => {
+                        pool.lease(slot);
+                        let slot = (self.slots.mmap.count() + slot) as u32;
+                        Frame { slot, offset: HEADROOM as u32, length: len as u32, seq, timestamp_us: now }
+                    }
+                    Err(e) => {
+                        pool.unclaim(slot);
+                        return Err(CaptureError::new(CaptureErrorKind::Io, format!("encoding {} frame: {e}", fourcc_name(self.format.fourcc))));
+                    }
+                }
+            }
+        }))
+    }
+}
+
+impl FrameSource for V4l2Source {
+    fn info(&self) -> SourceInfo {
+        self.info.clone()
+    }
+
+    fn slots(&self) -> Arc<dyn SharedSlots> {
+        self.slots.clone()
+    }
+
+    fn next_frame(&mut self, stop: &AtomicBool, stats: &CaptureStats) -> Result<Option<Frame>, CaptureError> {
+        // A failed device stays failed: whoever owns the source reopens it.
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        let result = (|| {
+            let started = std::time::Instant::now();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                self.requeue_released()?;
+                if let Some(b) = self.dequeue()? {
+                    return self.deliver(b, stats);
+                }
+                if !self.wait()? && started.elapsed().as_millis() as i32 > self.silence_ms {
+                    return Err(CaptureError::new(
+                        CaptureErrorKind::Timeout,
+                        format!("{} sent no frame for {} s", self.dev.path, self.silence_ms / 1000),
+                    ));
+                }
+            }
+            Ok(None)
+        })();
+        if let Err(e) = &result {
+            if e.kind != CaptureErrorKind::Timeout {
+                self.failed = Some(e.clone());
+            }
+        }
+        result
+    }
+}
+
+impl Drop for V4l2Source {
+    fn drop(&mut self) {
+        let mut t: i32 = BUF_TYPE_VIDEO_CAPTURE as i32;
+        let _ = xioctl(self.dev.fd(), VIDIOC_STREAMOFF, &mut t);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_choice_prefers_mjpeg_and_explains_refusals() {
+        assert_eq!(pick_format(&[YUYV, MJPG], "auto", "/dev/video0").unwrap(), MJPG);
+        assert_eq!(pick_format(&[YUYV, NV12], "auto", "/dev/video0").unwrap(), YUYV);
+        assert_eq!(pick_format(&[YUYV, MJPG], "yuyv", "/dev/video0").unwrap(), YUYV);
+        let e = pick_format(&[fourcc(b"RGB3")], "auto", "/dev/video0").unwrap_err();
+        assert_eq!(e.kind, CaptureErrorKind::Unsupported);
+        assert!(e.message.contains("RGB3"), "{}", e.message);
+        assert_eq!(pick_format(&[YUYV], "h264", "/dev/video0").unwrap_err().kind, CaptureErrorKind::InvalidArgument);
+    }
+
+    #[test]
+    fn opening_a_missing_device_says_so() {
+        let opts = V4l2Options { device: "/dev/video-does-not-exist".into(), width: 640, height: 480, fps: 30.0, format: "auto".into(), quality: 80, buffers: 4 };
+        let e = V4l2Source::open(&opts).err().unwrap();
+        assert_eq!(e.kind, CaptureErrorKind::NotFound);
+        assert!(e.message.contains("does not exist"));
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_device_is_refused() {
+        let opts = V4l2Options { device: "/dev/null".into(), width: 640, height: 480, fps: 30.0, format: "auto".into(), quality: 80, buffers: 4 };
+        assert_eq!(V4l2Source::open(&opts).err().unwrap().kind, CaptureErrorKind::NotACaptureDevice);
+    }
+}
