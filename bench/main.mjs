@@ -1,0 +1,242 @@
+#!/usr/bin/env node
+// `npm run bench`: mjpgd against the C reference floor, same frames, same load, same run.
+// See README "Benchmark" for how to read the figures.
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { BENCH_DIR, ROOT, buildNative } from './build.mjs';
+import { ensureFrames } from './frames.mjs';
+import { machine as readMachine } from './procfs.mjs';
+import { perfCyclesAvailable } from './perf.mjs';
+import { runScenario } from './run-scenario.mjs';
+import { SCENARIOS, SLOW_RATE, selectScenarios } from './scenarios.mjs';
+import { budgetVerdict, costTable, serviceTable } from './report.mjs';
+import { chartSvg } from './chart.mjs';
+
+const USAGE = `usage: npm run bench -- [options]
+
+  --quick             short run: ${'~'}2 s measured per scenario (under a minute in all)
+  --smoke             minimal run for tests: 1 viewer, 1 s
+  --scenario NAMES    comma-separated, of: ${SCENARIOS.map((s) => s.name).join(', ')} (default: all)
+  --clients N         viewers (alone: one scenario of N fast viewers; overrides --scenario's count)
+  --duration SEC      measured seconds per scenario and server (default 10, --quick 2)
+  --warmup SEC        seconds to connect and settle before measuring (default 2, --quick 1)
+  --quality Q         JPEG quality of the test pattern (default 95: ~40 KB frames at 640x480)
+  --device PATH       run mjpgd on a camera (passed to mjpgd as --device) instead of the test pattern
+  --json FILE         where to write the JSON (default bench/results/bench-<date>.json; the .svg and
+                      .txt land next to it)
+  --help`;
+
+function fail(msg, code = 2) {
+  console.error(`bench: ${msg}`);
+  process.exit(code);
+}
+
+function options() {
+  let v;
+  try {
+    v = parseArgs({
+      options: {
+        quick: { type: 'boolean' },
+        smoke: { type: 'boolean' },
+        scenario: { type: 'string' },
+        clients: { type: 'string' },
+        duration: { type: 'string' },
+        warmup: { type: 'string' },
+        quality: { type: 'string' },
+        device: { type: 'string' },
+        json: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (e) {
+    fail(`${e.message}\n${USAGE}`);
+  }
+  if (v.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const num = (key, min, max) => {
+    if (v[key] == null) return null;
+    const n = Number(v[key]);
+    if (!Number.isFinite(n) || n < min || n > max) fail(`--${key} must be a number from ${min} to ${max}, got ${JSON.stringify(v[key])}`);
+    return n;
+  };
+  const clients = num('clients', 1, 20000);
+  if (clients != null && !Number.isInteger(clients)) fail(`--clients must be a whole number, got ${v.clients}`);
+  const quality = num('quality', 1, 100) ?? 95;
+  let scenarios;
+  try {
+    scenarios = selectScenarios(v.smoke && !v.scenario ? '1' : v.scenario ?? null, clients);
+  } catch (e) {
+    fail(e.message);
+  }
+  const short = v.quick || v.smoke;
+  return {
+    quick: !!v.quick,
+    smoke: !!v.smoke,
+    scenarios,
+    duration: num('duration', 0.5, 3600) ?? (v.smoke ? 1 : short ? 2 : 10),
+    warmup: num('warmup', 0.2, 600) ?? (v.smoke ? 0.5 : short ? 1 : 2),
+    quality,
+    device: v.device ?? null,
+    json: v.json ?? null,
+  };
+}
+
+const stamp = () => new Date().toISOString().replace(/\..*$/, '').replace(/:/g, '-');
+
+function gitCommit() {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'crates'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return dirty ? `${head}+uncommitted` : head;
+  } catch {
+    return null;
+  }
+}
+
+async function main() {
+  const opt = options();
+  const started = Date.now();
+  const mach = readMachine();
+  const FPS = 30;
+  const say = (s) => console.log(s);
+  say(`mjpgd bench: ${mach.arch}, ${mach.model}, ${mach.cores ?? '?'} cores${mach.mhz ? ` @ ${Math.round(mach.mhz)} MHz` : ''}, node ${process.version}`);
+
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'cli.js'))) fail('dist/ is missing: run `npm run build` first (npm run bench does)');
+  say('building bench/native (floor, loadgen) ...');
+  const bins = await buildNative();
+
+  const mjpgdCmd = [process.execPath, path.join(ROOT, 'bin', 'mjpgd.js')];
+  const common = ['--width', '640', '--height', '480', '--fps', String(FPS), '--quality', String(opt.quality), '--stall-timeout', '30'];
+  const mjpgdArgs = opt.device ? ['--device', opt.device, ...common] : ['--source', 'testpattern', ...common];
+
+  let frames;
+  try {
+    frames = await ensureFrames({
+      mjpgdCmd,
+      mjpgdArgs,
+      key: opt.device ? `device-${path.basename(opt.device)}` : `testpattern-640x480-q${opt.quality}`,
+      fresh: !!opt.device,
+    });
+  } catch (e) {
+    if (opt.device && e.exitCode != null)
+      fail(`mjpgd did not start with --device ${opt.device} (exit code ${e.exitCode}); this mjpgd may not have a camera source yet, or the device failed. mjpgd said:\n${e.output.trim()}`, 1);
+    throw e;
+  }
+  say(`frames: ${frames.count} JPEGs recorded from mjpgd's own /stream (${frames.from}), mean ${(frames.meanBytes / 1024).toFixed(1)} KB (${(frames.minBytes / 1024).toFixed(1)}-${(frames.maxBytes / 1024).toFixed(1)} KB)${frames.recorded ? '' : ', cached'} in ${path.relative(ROOT, frames.dir)}`);
+
+  const perfInfo = await perfCyclesAvailable();
+  say(`perf stat -e cycles: ${perfInfo.available ? 'available, counting mjpgd in the 1-viewer scenario' : `not available (${perfInfo.reason})`}`);
+  say(`scenarios: ${opt.scenarios.map((s) => `${s.name}${s.slow ? ` (${s.clients} viewers, ${s.slow} slow)` : ''}`).join(', ')}; ${opt.warmup} s warm-up + ${opt.duration} s measured, each for floor then mjpgd`);
+
+  const results = [];
+  const total = opt.scenarios.length * 2;
+  let n = 0;
+  for (const scenario of opt.scenarios) {
+    for (const kind of ['floor', 'mjpgd']) {
+      n++;
+      const label = `[${n}/${total}] ${scenario.clients} viewer${scenario.clients > 1 ? 's' : ''}${scenario.slow ? ` (${scenario.slow} slow)` : ''}, ${kind}`;
+      process.stdout.write(`${label} ... `);
+      const r = await runScenario({
+        kind,
+        scenario,
+        warmup: opt.warmup,
+        duration: opt.duration,
+        bins,
+        mjpgdCmd,
+        mjpgdArgs,
+        framesDir: frames.dir,
+        fps: FPS,
+        perf: perfInfo.available && kind === 'mjpgd' && scenario.clients === 1 && scenario.slow === 0,
+      });
+      results.push(r);
+      say(`${r.usPerFrame ?? '-'} us/frame, ${r.corePct}% core, ${r.fpsFast.mean} fps/viewer, ${r.parts} parts${r.load.badParts ? `, ${r.load.badParts} BAD` : ''}`);
+    }
+  }
+
+  const budget = budgetVerdict(results, mach, perfInfo, { device: opt.device });
+  const problems = [];
+  for (const r of results) {
+    if (r.parts === 0) problems.push(`${r.server} delivered no frames in scenario ${r.scenario}`);
+    if (r.load.badParts) problems.push(`${r.server} sent ${r.load.badParts} malformed parts in scenario ${r.scenario}`);
+    if (r.load.failed) problems.push(`${r.load.failed} viewers of ${r.server} failed in scenario ${r.scenario}`);
+    if (r.server === 'mjpgd' && r.exit.code !== 0) problems.push(`mjpgd exited with ${r.exit.signal ?? `code ${r.exit.code}`} on SIGTERM in scenario ${r.scenario}`);
+  }
+  const notes = [
+    `Frames: ${frames.count} JPEGs, 640x480, mean ${(frames.meanBytes / 1024).toFixed(1)} KB, recorded from mjpgd's /stream and served by both (the floor from memory).`,
+    `CPU: ${results[0]?.cpu.method === 'schedstat' ? 'exact per-thread on-CPU time (/proc/<pid>/task/*/schedstat)' : 'utime+stime from /proc/<pid>/stat'} over the measured window, divided by the parts the load generator received.`,
+    `Load generator and servers share this machine's ${mach.cores ?? '?'} cores (see "loadgen %"); slow viewers read ${SLOW_RATE / 1000} KB/s each.`,
+    'Ratios in parentheses are mjpgd / floor, measured in this run.',
+  ];
+
+  const out = [
+    '',
+    'Cost (server process; ratios = mjpgd / floor)',
+    costTable(results),
+    '',
+    'Service (what the viewers received)',
+    serviceTable(results),
+    '',
+    ...budget.text,
+    '',
+    ...notes.map((s) => `Note: ${s}`),
+    ...problems.map((p) => `PROBLEM: ${p}`),
+  ].join('\n');
+  say(out);
+
+  const jsonPath = path.resolve(opt.json ?? path.join(BENCH_DIR, 'results', `bench-${stamp()}.json`));
+  const base = jsonPath.replace(/\.json$/, '');
+  fs.mkdirSync(path.dirname(jsonPath), { recursive: true });
+  const scenarios = opt.scenarios.map((s) => {
+    const floor = results.find((r) => r.scenario === s.name && r.server === 'floor') ?? null;
+    const mjpgd = results.find((r) => r.scenario === s.name && r.server === 'mjpgd') ?? null;
+    const q = (get) => {
+      const a = mjpgd && get(mjpgd);
+      const b = floor && get(floor);
+      return a != null && b ? Math.round((a / b) * 100) / 100 : null;
+    };
+    return {
+      name: s.name,
+      clients: s.clients,
+      slowClients: s.slow,
+      floor,
+      mjpgd,
+      ratios: {
+        usPerFrame: q((r) => r.usPerFrame),
+        corePct: q((r) => r.corePct),
+        fpsFastMean: q((r) => r.fpsFast.mean),
+        latencyP50: q((r) => r.latencyMs.fastP50),
+        latencyP99: q((r) => r.latencyMs.fastP99),
+        rssPeak: q((r) => r.rssKb.peak),
+      },
+    };
+  });
+  const report = {
+    bench: 'mjpgd',
+    schema: 1,
+    date: new Date().toISOString(),
+    commit: gitCommit(),
+    machine: mach,
+    options: { quick: opt.quick, smoke: opt.smoke, duration: opt.duration, warmup: opt.warmup, width: 640, height: 480, fps: FPS, quality: opt.quality, device: opt.device, slowRate: SLOW_RATE },
+    frames: { count: frames.count, meanBytes: frames.meanBytes, minBytes: frames.minBytes, maxBytes: frames.maxBytes, from: frames.from },
+    perf: perfInfo,
+    scenarios,
+    budget: { text: budget.text.join('\n'), ...budget.figures },
+    notes,
+    problems,
+    elapsedS: Math.round((Date.now() - started) / 100) / 10,
+  };
+  fs.writeFileSync(jsonPath, JSON.stringify(report, null, 2) + '\n');
+  fs.writeFileSync(`${base}.svg`, chartSvg(results, { title: `mjpgd vs C floor, 640x480 @ ${FPS} fps, ${(frames.meanBytes / 1024).toFixed(0)} KB frames (${mach.arch}, ${mach.cores} cores)` }));
+  fs.writeFileSync(`${base}.txt`, out.trimStart() + '\n');
+  say(`\nwrote ${path.relative(process.cwd(), jsonPath)}, ${path.relative(process.cwd(), `${base}.svg`)}, ${path.relative(process.cwd(), `${base}.txt`)} (${report.elapsedS} s)`);
+  if (problems.length) process.exit(1);
+}
+
+main().catch((e) => {
+  console.error(`bench: ${e.stack ?? e}`);
+  process.exit(1);
+});
