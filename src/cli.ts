@@ -36,6 +36,7 @@ export function parseArgs(argv: string[]): Config {
     .option('max-clients', { type: 'number', default: d.server.maxClients, describe: 'most stream viewers at once; more get 503' })
     .option('stall-timeout', { type: 'number', default: d.server.stallTimeout, describe: 'seconds a viewer may take nothing before it is closed' })
     .option('snapshot-max-delay', { type: 'number', default: d.server.snapshotMaxDelay, describe: 'ms a snapshot may be old before it waits for a new frame' })
+    .option('http10-port', { type: 'number', describe: 'also serve HTTP/1.0 clients on this port (0 picks a free one)' })
     .option('log-level', { type: 'string', default: d.log.level, describe: 'debug, info, warn or error' })
     .help()
     .alias('help', 'h')
@@ -50,6 +51,7 @@ export function parseArgs(argv: string[]): Config {
       maxClients: args['max-clients'],
       stallTimeout: args['stall-timeout'],
       snapshotMaxDelay: args['snapshot-max-delay'],
+      http10Port: args['http10-port'] ?? null,
     },
     camera: {
       source: (args.source ?? (args.device !== undefined ? 'v4l2' : d.camera.source)) as Config['camera']['source'],
@@ -108,6 +110,7 @@ export async function main(argv: string[]): Promise<void> {
   const base = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${server.port}`;
   log.info(`mjpgd ${VERSION}: ${source.info.kind} ${source.info.width}x${source.info.height} @ ${source.info.fps} fps`);
   log.info(`listening on ${host}:${server.port}`);
+  if (server.http10Port) log.info(`HTTP/1.0 clients: port ${server.http10Port}`);
   log.info(`viewer:   ${base}/`);
   log.info(`stream:   ${base}/stream  (also /?action=stream)`);
   log.info(`snapshot: ${base}/snapshot  (also /?action=snapshot)`);

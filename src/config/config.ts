@@ -25,6 +25,8 @@ export interface ServerConfig {
   stallTimeout: number;
   /** Milliseconds a snapshot may be old before a request waits for a fresh frame. */
   snapshotMaxDelay: number;
+  /** Port of the extra listener for HTTP/1.0 clients (uWS can't serve them); null: none, 0: any free. */
+  http10Port: number | null;
 }
 
 export interface Config {
@@ -34,7 +36,7 @@ export interface Config {
 }
 
 export const DEFAULTS: Config = {
-  server: { host: '127.0.0.1', port: 8080, maxClients: 200, stallTimeout: 10, snapshotMaxDelay: 500 },
+  server: { host: '127.0.0.1', port: 8080, maxClients: 200, stallTimeout: 10, snapshotMaxDelay: 500, http10Port: null },
   camera: { source: 'testpattern', device: null, format: 'auto', width: 640, height: 480, fps: 30, quality: 80, buffers: 4 },
   log: { level: 'info' },
 };
@@ -78,6 +80,7 @@ export function validate(c: Config): Config {
   integer({ key: '--max-clients', value: c.server.maxClients }, 1, 100000);
   number({ key: '--stall-timeout', value: c.server.stallTimeout }, 0.1, 3600);
   integer({ key: '--snapshot-max-delay', value: c.server.snapshotMaxDelay }, 0, 60000);
+  if (c.server.http10Port !== null) integer({ key: '--http10-port', value: c.server.http10Port }, 0, 65535);
   oneOf({ key: '--log-level', value: c.log.level }, ['debug', 'info', 'warn', 'error']);
   return c;
 }
