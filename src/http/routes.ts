@@ -1,5 +1,6 @@
 // Maps a request line onto what mjpgd serves, including the URL forms of mjpg-streamer
 // (/?action=stream, OctoPrint's default) and ustreamer (/stream.mjpg-style, /?stream), so mjpgd drops in.
+import type { ClientOptions } from '../stream/client';
 
 export type Route = 'stream' | 'snapshot' | 'state' | 'metrics' | 'viewer' | 'not-found';
 
@@ -34,8 +35,17 @@ export function parseRequest(url: string, rawQuery: string): ParsedRequest {
   return { route: PATHS[path] ?? 'not-found', query };
 }
 
-/** Per-client options from the query string; unknown parameters are ignored. */
-export function streamOptions(query: URLSearchParams): { maxFps: number } {
+/** Per-client options from the query string; unknown parameters are ignored. Flags take 1/true/yes,
+ * as ustreamer's do. */
+export function streamOptions(query: URLSearchParams): ClientOptions {
   const fps = Number(query.get('fps') ?? '0');
-  return { maxFps: Number.isFinite(fps) && fps > 0 ? Math.min(fps, 1000) : 0 };
+  return {
+    maxFps: Number.isFinite(fps) && fps > 0 ? Math.min(fps, 1000) : 0,
+    advanceHeaders: flag(query.get('advance_headers')),
+    dualFinalFrames: flag(query.get('dual_final_frames')),
+  };
+}
+
+function flag(value: string | null): boolean {
+  return value !== null && ['1', 'true', 'yes'].includes(value.toLowerCase());
 }

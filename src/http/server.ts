@@ -2,9 +2,12 @@
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { Camera } from '../camera';
 import { log } from '../log';
-import type { ClientSink } from '../stream/client';
-import { formatTimestamp, STREAM_CONTENT_TYPE } from '../stream/multipart';
-import { parseRequest, streamOptions } from './routes';
+import type { ClientOptions, ClientSink, StreamClient } from '../stream/client';
+import type { SharedFrame } from '../stream/frame';
+import { ADVANCE_HEADER, formatTimestamp, STREAM_CONTENT_TYPE } from '../stream/multipart';
+import { Http10Listener, type RequestCore } from './http10';
+import { metricsText, METRICS_CONTENT_TYPE } from './metrics';
+import { parseRequest, streamOptions, type Route } from './routes';
 import { loadUws, type Uws } from './uws';
 import { viewerPage } from './viewer';
 
@@ -16,6 +19,8 @@ export interface ServerOptions {
   /** A snapshot may be this old (ms); older, the request waits for the next capture. */
   snapshotMaxDelayMs: number;
   version: string;
+  /** Port of the HTTP/1.0 listener (see http10.ts); null: none. 0 picks a free port. */
+  http10Port?: number | null;
 }
 
 /** The body length announced for streams. uWS either sends chunked encoding (which HTTP/1.0 clients
@@ -24,12 +29,15 @@ export interface ServerOptions {
 const ENDLESS = Number.MAX_SAFE_INTEGER;
 const NO_CACHE = 'no-cache, no-store, must-revalidate, max-age=0';
 
-export class HttpServer {
+export class HttpServer implements RequestCore {
   private readonly uws: Uws;
   private readonly app: TemplatedApp;
   private listenSocket: us_listen_socket | null = null;
+  private http10: Http10Listener | null = null;
   private readonly startedAt = Date.now();
   port = 0;
+  /** Port of the HTTP/1.0 listener, 0 when there is none. */
+  http10Port = 0;
 
   constructor(
     private readonly camera: Camera,
@@ -40,7 +48,21 @@ export class HttpServer {
     this.app.any('/*', (res, req) => this.handle(res, req));
   }
 
-  listen(): Promise<number> {
+  async listen(): Promise<number> {
+    const port = await this.listenUws();
+    if (this.opts.http10Port !== null && this.opts.http10Port !== undefined) {
+      this.http10 = new Http10Listener(this, this.opts.maxClients + 64);
+      try {
+        this.http10Port = await this.http10.listen(this.opts.host, this.opts.http10Port);
+      } catch (e) {
+        this.close();
+        throw e;
+      }
+    }
+    return port;
+  }
+
+  private listenUws(): Promise<number> {
     return new Promise((resolve, reject) => {
       this.app.listen(this.opts.host, this.opts.port, (token) => {
         if (!token) {
@@ -57,6 +79,8 @@ export class HttpServer {
   close(): void {
     if (this.listenSocket) this.uws.us_listen_socket_close(this.listenSocket);
     this.listenSocket = null;
+    this.http10?.close();
+    this.http10 = null;
   }
 
   state() {
@@ -77,18 +101,56 @@ export class HttpServer {
       return;
     }
     const head = method === 'head';
+    if (route === 'stream') return this.stream(res, query, head);
+    if (route === 'snapshot') return this.snapshot(res, head);
+    const r = this.textResponse(route, query);
+    this.text(res, r.status, r.type, r.body, head);
+  }
+
+  /** The answers that are plain text, the same on both listeners. */
+  textResponse(route: Route, query: URLSearchParams): { status: string; type: string; body: string } {
     switch (route) {
-      case 'stream':
-        return this.stream(res, query, head);
-      case 'snapshot':
-        return this.snapshot(res, head);
       case 'state':
-        return this.text(res, '200 OK', 'application/json', JSON.stringify(this.state(), null, 2) + '\n', head);
+        return { status: '200 OK', type: 'application/json', body: JSON.stringify(this.state(), null, 2) + '\n' };
+      case 'metrics': {
+        const perClient = query.get('clients') === '1';
+        const uptime = Math.round((Date.now() - this.startedAt) / 1000);
+        return { status: '200 OK', type: METRICS_CONTENT_TYPE, body: metricsText([this.camera], uptime, perClient) };
+      }
       case 'viewer':
-        return this.text(res, '200 OK', 'text/html; charset=utf-8', viewerPage(`mjpgd ${this.camera.name}`), head);
+        return { status: '200 OK', type: 'text/html; charset=utf-8', body: viewerPage(`mjpgd ${this.camera.name}`) };
       default:
-        return this.text(res, '404 Not Found', 'text/plain', 'not found; try /stream, /snapshot, /state\n', head);
+        return { status: '404 Not Found', type: 'text/plain', body: 'not found; try /stream, /snapshot, /state, /metrics\n' };
     }
+  }
+
+  refuseStream(): string | null {
+    const limit = this.opts.maxClients;
+    return this.camera.fanout.clientCount >= limit ? `too many viewers (limit ${limit})\n` : null;
+  }
+
+  openStream(sink: ClientSink, remoteAddress: string, transport: string, options: ClientOptions): StreamClient {
+    const client = this.camera.fanout.addClient(sink, { remoteAddress, transport, options });
+    log.debug(`stream client ${client.info.id} (${transport}) from ${remoteAddress}`);
+    return client;
+  }
+
+  closeStream(client: StreamClient): void {
+    this.camera.fanout.removeClient(client);
+  }
+
+  resumeStream(client: StreamClient): void {
+    this.camera.fanout.resume(client);
+  }
+
+  /** A frame captured at most --snapshot-max-delay ms before now, or the next one (null after 5 s). */
+  snapshotFrame(): Promise<SharedFrame | null> {
+    const since = Date.now() * 1000 - this.opts.snapshotMaxDelayMs * 1000;
+    return this.camera.fanout.frameAfter(since, 5000);
+  }
+
+  snapshotError(): string {
+    return `no frame from the camera${this.camera.error ? `: ${this.camera.error}` : ''}\n`;
   }
 
   private text(res: HttpResponse, status: string, type: string, body: string, head: boolean): void {
@@ -100,14 +162,15 @@ export class HttpServer {
   }
 
   private stream(res: HttpResponse, query: URLSearchParams, head: boolean): void {
-    const fanout = this.camera.fanout;
-    if (fanout.clientCount >= this.opts.maxClients) {
+    const refused = this.refuseStream();
+    if (refused) {
       res.cork(() =>
         res.writeStatus('503 Service Unavailable').writeHeader('Retry-After', '10').writeHeader('Content-Type', 'text/plain')
-          .end(`too many viewers (limit ${this.opts.maxClients})\n`),
+          .writeHeader('Cache-Control', NO_CACHE).end(refused),
       );
       return;
     }
+    const options = streamOptions(query);
     const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString();
     let open = true;
     const sink: ClientSink = {
@@ -137,18 +200,20 @@ export class HttpServer {
       if (head) {
         open = false;
         res.endWithoutBody(0);
+      } else if (options.advanceHeaders) {
+        // The first part's header; every frame then ends with the next one's (see ADVANCE_TRAILER).
+        res.tryEnd(ADVANCE_HEADER, ENDLESS);
       }
     });
     if (head) return;
-    const client = fanout.addClient(sink, { remoteAddress, options: streamOptions(query) });
-    log.debug(`stream client ${client.info.id} from ${remoteAddress}`);
+    const client = this.openStream(sink, remoteAddress, 'uws', options);
     res.onAborted(() => {
       open = false;
-      fanout.removeClient(client);
+      this.closeStream(client);
       log.debug(`stream client ${client.info.id} gone`);
     });
     res.onWritable(() => {
-      fanout.resume(client);
+      this.resumeStream(client);
       return client.pending === null;
     });
   }
@@ -158,8 +223,7 @@ export class HttpServer {
     res.onAborted(() => {
       aborted = true;
     });
-    const since = Date.now() * 1000 - this.opts.snapshotMaxDelayMs * 1000;
-    void this.camera.fanout.frameAfter(since, 5000).then((frame) => {
+    void this.snapshotFrame().then((frame) => {
       if (aborted) {
         frame?.unref();
         return;
@@ -167,7 +231,7 @@ export class HttpServer {
       res.cork(() => {
         if (!frame) {
           res.writeStatus('503 Service Unavailable').writeHeader('Retry-After', '5').writeHeader('Content-Type', 'text/plain')
-            .end(`no frame from the camera${this.camera.error ? `: ${this.camera.error}` : ''}\n`);
+            .end(this.snapshotError());
           return;
         }
         res.writeStatus('200 OK').writeHeader('Content-Type', 'image/jpeg').writeHeader('Cache-Control', NO_CACHE)

@@ -1,10 +1,11 @@
 // One viewer of a stream, as the fan-out engine sees it: no HTTP, no uWS.
 import type { SharedFrame } from './frame';
 
-/** Where a client's bytes go. The HTTP layer implements it over a uWS response. */
+/** Where a client's bytes go. The HTTP layer implements it over a uWS response or a Node socket. */
 export interface ClientSink {
   /** Writes as much of `chunk` as the connection takes now; returns the number of bytes taken.
-   * Less than `chunk.length` means backpressure: the engine calls `resume` when writable again. */
+   * Less than `chunk.length` means backpressure: the engine calls `resume` when writable again,
+   * and then offers exactly the rest of the same chunk. */
   write(chunk: Buffer): number;
   /** Closes the connection (stalled client, shutdown). The HTTP layer then calls `removeClient`. */
   close(): void;
@@ -13,26 +14,38 @@ export interface ClientSink {
 export interface ClientOptions {
   /** Frame-rate cap for this client (0 = as fast as the camera). */
   maxFps: number;
+  /** Send the next part's header right after each JPEG (Chromium paints a part only then). */
+  advanceHeaders: boolean;
+  /** Send the last frame once more when no newer one follows soon (WebKit shows a part late). */
+  dualFinalFrames: boolean;
 }
 
 export interface ClientInfo {
   id: number;
   remoteAddress: string;
+  /** How the client is served: "uws" (HTTP/1.1) or "http10" (the Node listener for HTTP/1.0). */
+  transport: string;
   options: ClientOptions;
 }
 
 export class StreamClient {
   framesSent = 0;
   framesSkipped = 0;
+  /** Frames sent a second time by dual_final_frames. */
+  framesRepeated = 0;
   bytesSent = 0;
   connectedAt = Date.now();
   /** The part being sent, when the connection pushed back, and how far it got. */
   pending: SharedFrame | null = null;
   pendingOffset = 0;
+  /** The part being sent is a dual_final_frames repeat. */
+  pendingRepeat = false;
   /** When the pending part last made progress (ms), for the stall timeout. */
   lastProgressAt = Date.now();
   lastSentTimestampUs = 0;
   lastSentSeq = -1;
+  /** The frame last sent twice (dual_final_frames), so it is repeated once only. */
+  repeatedSeq = -1;
   /** Frames delivered in the current one-second window, for the per-client fps figure. */
   windowFrames = 0;
   fps = 0;
@@ -41,4 +54,10 @@ export class StreamClient {
     readonly info: ClientInfo,
     readonly sink: ClientSink,
   ) {}
+
+  /** The bytes this client gets for `frame`, per its options. Looked up on every write, never kept:
+   * a frame copied out of the pool (detachFromPool) moves to new memory. */
+  bytesOf(frame: SharedFrame): Buffer {
+    return this.info.options.advanceHeaders ? frame.advancePart : frame.part;
+  }
 }

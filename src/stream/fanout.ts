@@ -19,6 +19,8 @@ export interface FanoutTotals {
   bytesSent: number;
   bytesCopied: number;
   stalledClosed: number;
+  /** Parts sent a second time for dual_final_frames clients. */
+  framesRepeated: number;
 }
 
 type FrameWaiter = { minTimestampUs: number; resolve: (f: SharedFrame | null) => void; timer: NodeJS.Timeout };
@@ -33,7 +35,14 @@ export class Fanout {
   private readonly ticker: NodeJS.Timeout;
   private readonly totals: FanoutTotals = {
     clients: 0, framesPublished: 0, framesSent: 0, framesSkipped: 0, bytesSent: 0, bytesCopied: 0, stalledClosed: 0,
+    framesRepeated: 0,
   };
+  /** dual_final_frames: one timer for all such clients, re-armed (not re-created) on every frame. */
+  private dualClients = 0;
+  private quietTimer: NodeJS.Timeout | null = null;
+  private quietDelayMs = 0;
+  /** Smoothed time between frames (µs), for the quiet timer. */
+  private frameIntervalUs = 0;
 
   constructor(private readonly opts: FanoutOptions) {
     this.ticker = setInterval(() => this.tick(), 1000);
@@ -51,6 +60,7 @@ export class Fanout {
   addClient(sink: ClientSink, info: Omit<ClientInfo, 'id'>): StreamClient {
     const client = new StreamClient({ ...info, id: this.nextId++ }, sink);
     this.clients.set(client.info.id, client);
+    if (client.info.options.dualFinalFrames) this.dualClients++;
     // No waiting for the next capture: a newcomer sees a picture at once.
     if (this.latest) this.send(client, this.latest);
     return client;
@@ -59,6 +69,7 @@ export class Fanout {
   /** Forgets a client at once (aborted or closed connection): its pending frame is let go. */
   removeClient(client: StreamClient): void {
     if (!this.clients.delete(client.info.id)) return;
+    if (client.info.options.dualFinalFrames) this.dualClients--;
     this.dropPending(client);
   }
 
@@ -67,6 +78,10 @@ export class Fanout {
     this.totals.framesPublished++;
     const previous = this.latest;
     this.latest = frame;
+    if (previous && frame.timestampUs > previous.timestampUs) {
+      const gap = frame.timestampUs - previous.timestampUs;
+      this.frameIntervalUs = this.frameIntervalUs ? this.frameIntervalUs * 0.9 + gap * 0.1 : gap;
+    }
     for (const client of this.clients.values()) {
       if (client.pending) {
         client.framesSkipped++;
@@ -78,13 +93,14 @@ export class Fanout {
     if (previous) previous.unref();
     this.wakeWaiters(frame);
     this.limitPoolUse();
+    if (this.dualClients > 0) this.armQuietTimer();
   }
 
   /** The connection of `client` can take more bytes. */
   resume(client: StreamClient): void {
     const frame = client.pending;
     if (!frame) return;
-    const rest = frame.part.subarray(client.pendingOffset);
+    const rest = client.bytesOf(frame).subarray(client.pendingOffset);
     const n = client.sink.write(rest);
     this.account(client, n);
     if (n < rest.length) {
@@ -121,11 +137,13 @@ export class Fanout {
     return {
       id: c.info.id,
       remoteAddress: c.info.remoteAddress,
+      transport: c.info.transport,
       options: c.info.options,
       connectedSeconds: Math.round((Date.now() - c.connectedAt) / 1000),
       fps: c.fps,
       framesSent: c.framesSent,
       framesSkipped: c.framesSkipped,
+      framesRepeated: c.framesRepeated,
       bytesSent: c.bytesSent,
       sending: c.pending !== null,
     };
@@ -134,6 +152,7 @@ export class Fanout {
   /** Closes every client and lets go of all frames. */
   close(): void {
     clearInterval(this.ticker);
+    if (this.quietTimer) clearTimeout(this.quietTimer);
     for (const c of [...this.clients.values()]) {
       this.removeClient(c);
       c.sink.close();
@@ -154,12 +173,14 @@ export class Fanout {
     return frame.timestampUs - client.lastSentTimestampUs >= (1e6 / cap) * 0.95;
   }
 
-  private send(client: StreamClient, frame: SharedFrame): void {
+  private send(client: StreamClient, frame: SharedFrame, repeat = false): void {
+    client.pendingRepeat = repeat;
     client.lastSentTimestampUs = frame.timestampUs;
     client.lastSentSeq = frame.seq;
-    const n = client.sink.write(frame.part);
+    const bytes = client.bytesOf(frame);
+    const n = client.sink.write(bytes);
     this.account(client, n);
-    if (n < frame.part.length) {
+    if (n < bytes.length) {
       client.pending = frame.ref();
       client.pendingOffset = n;
       client.lastProgressAt = Date.now();
@@ -183,6 +204,12 @@ export class Fanout {
   }
 
   private countSent(client: StreamClient): void {
+    if (client.pendingRepeat) {
+      // A dual_final_frames repeat: not one more frame delivered.
+      client.framesRepeated++;
+      this.totals.framesRepeated++;
+      return;
+    }
     client.framesSent++;
     client.windowFrames++;
     this.totals.framesSent++;
@@ -220,6 +247,32 @@ export class Fanout {
         this.totals.bytesCopied += f.detachFromPool();
         held--;
       }
+    }
+  }
+
+  /** Re-arms the quiet timer: it fires when no frame followed the last one within ~1.5 frame times. */
+  private armQuietTimer(): void {
+    const delay = Math.round(Math.min(250, Math.max(20, (this.frameIntervalUs * 1.5) / 1000)) / 10) * 10;
+    if (this.quietTimer && delay === this.quietDelayMs) {
+      this.quietTimer.refresh();
+      return;
+    }
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    this.quietDelayMs = delay;
+    this.quietTimer = setTimeout(() => this.repeatFinalFrame(), delay);
+    this.quietTimer.unref();
+  }
+
+  /** dual_final_frames (as ustreamer means it): the source went quiet, so the last frame each such client
+   * got is sent once more. WebKit (and Chromium without advance_headers) shows a part only when the
+   * next one starts; without this, the final picture of a burst would never be painted. */
+  private repeatFinalFrame(): void {
+    const latest = this.latest;
+    if (!latest) return;
+    for (const c of this.clients.values()) {
+      if (!c.info.options.dualFinalFrames || c.pending || c.lastSentSeq !== latest.seq || c.repeatedSeq === latest.seq) continue;
+      c.repeatedSeq = latest.seq;
+      this.send(c, latest, true);
     }
   }
 

@@ -19,3 +19,11 @@ export function partHeader(length: number, timestampUs: number): string {
     `X-Timestamp: ${formatTimestamp(timestampUs)}\r\n\r\n`
   );
 }
+
+/** `?advance_headers=1`: the next part's delimiter and headers, sent right after a JPEG. Browsers that
+ * paint a part only once the next part's headers are complete (Chromium) then show each frame at once.
+ * The next frame's size and capture time aren't known yet, so this header has no Content-Length and no
+ * X-Timestamp: readers find the part's end by the delimiter, as multipart allows. */
+export const ADVANCE_HEADER = `--${BOUNDARY}\r\nContent-Type: image/jpeg\r\n\r\n`;
+/** What follows each JPEG in advance_headers mode: CRLF, then the next part's header. */
+export const ADVANCE_TRAILER = `\r\n${ADVANCE_HEADER}`;
