@@ -4,12 +4,17 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { BUILD_DIR } from './build.mjs';
-import { startServer } from './processes.mjs';
+import { getJson } from './http-json.mjs';
+import { sleep, startServer } from './processes.mjs';
 
-/** Reads `count` JPEG parts from an MJPEG stream URL; rejects on a framing error or after timeoutMs. */
+/**
+ * Reads `count` JPEG parts from an MJPEG stream URL; resolves { frames, arrivals (performance.now()
+ * per frame) }; rejects on a framing error or after timeoutMs.
+ */
 export function recordStream(url, count, { timeoutMs = 15000 } = {}) {
   return new Promise((resolve, reject) => {
     const frames = [];
+    const arrivals = [];
     let buf = Buffer.alloc(0);
     const req = http.get(url, (res) => {
       if (res.statusCode !== 200) {
@@ -31,11 +36,12 @@ export function recordStream(url, count, { timeoutMs = 15000 } = {}) {
           if (jpeg[0] !== 0xff || jpeg[1] !== 0xd8 || jpeg[len - 2] !== 0xff || jpeg[len - 1] !== 0xd9)
             return fail(new Error(`a part from ${url} is not a whole JPEG`));
           frames.push(jpeg);
+          arrivals.push(performance.now());
           buf = buf.subarray(start + len + 2);
           if (frames.length === count) {
             clearTimeout(timer);
             req.destroy();
-            return resolve(frames);
+            return resolve({ frames, arrivals });
           }
         }
       });
@@ -51,8 +57,19 @@ export function recordStream(url, count, { timeoutMs = 15000 } = {}) {
   });
 }
 
+/** Waits until mjpgd's camera is online; throws with mjpgd's own reason if it stays offline. */
+async function waitOnline(port, timeoutMs = 5000) {
+  const until = performance.now() + timeoutMs;
+  for (;;) {
+    const cam = (await getJson(`http://127.0.0.1:${port}/state`)).cameras?.[0];
+    if (cam?.online !== false) return;
+    if (performance.now() > until) throw Object.assign(new Error(`mjpgd's camera stayed offline for ${timeoutMs / 1000} s: ${cam.error ?? 'no reason given'}`), { offline: true });
+    await sleep(200);
+  }
+}
+
 /**
- * Returns { dir, count, meanBytes, minBytes, maxBytes, recorded } for frames recorded from mjpgd started
+ * Returns { dir, count, meanBytes, minBytes, maxBytes, fps (as recorded), recorded } for frames recorded from mjpgd started
  * with `mjpgdArgs` (cached by `key`; `fresh` records again, e.g. from a real camera).
  */
 export async function ensureFrames({ mjpgdCmd, mjpgdArgs, key, count = 60, fresh = false }) {
@@ -65,9 +82,14 @@ export async function ensureFrames({ mjpgdCmd, mjpgdArgs, key, count = 60, fresh
     name: 'mjpgd (recording frames)',
   });
   let frames;
+  let fps;
   try {
-    // Skip the first part: it is whatever frame was latest when we connected.
-    frames = (await recordStream(`http://127.0.0.1:${server.port}/stream`, count + 1)).slice(1);
+    await waitOnline(server.port);
+    // Skip the first part: it is whatever frame was latest when we connected (and arrives at once).
+    const rec = await recordStream(`http://127.0.0.1:${server.port}/stream`, count + 1);
+    frames = rec.frames.slice(1);
+    const a = rec.arrivals;
+    fps = Math.round(((a.length - 2) / ((a[a.length - 1] - a[1]) / 1000)) * 10) / 10; // the source's real rate
   } finally {
     await server.stop();
   }
@@ -82,6 +104,7 @@ export async function ensureFrames({ mjpgdCmd, mjpgdArgs, key, count = 60, fresh
     meanBytes: Math.round(sizes.reduce((a, b) => a + b, 0) / sizes.length),
     minBytes: Math.min(...sizes),
     maxBytes: Math.max(...sizes),
+    fps,
     from: `mjpgd ${mjpgdArgs.join(' ')}`,
   };
   fs.writeFileSync(path.join(tmp, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');

@@ -124,9 +124,12 @@ async function main() {
   } catch (e) {
     if (opt.device && e.exitCode != null)
       fail(`mjpgd did not start with --device ${opt.device} (exit code ${e.exitCode}); this mjpgd may not have a camera source yet, or the device failed. mjpgd said:\n${e.output.trim()}`, 1);
+    if (opt.device && e.offline) fail(`no bench on ${opt.device}: ${e.message}`, 1);
     throw e;
   }
-  say(`frames: ${frames.count} JPEGs recorded from mjpgd's own /stream (${frames.from}), mean ${(frames.meanBytes / 1024).toFixed(1)} KB (${(frames.minBytes / 1024).toFixed(1)}-${(frames.maxBytes / 1024).toFixed(1)} KB)${frames.recorded ? '' : ', cached'} in ${path.relative(ROOT, frames.dir)}`);
+  // The floor plays the frames at the rate mjpgd's source really delivers (a camera may not do 30 fps).
+  const floorFps = opt.device ? frames.fps : FPS;
+  say(`frames: ${frames.count} JPEGs recorded from mjpgd's own /stream (${frames.from}), mean ${(frames.meanBytes / 1024).toFixed(1)} KB (${(frames.minBytes / 1024).toFixed(1)}-${(frames.maxBytes / 1024).toFixed(1)} KB)${frames.recorded ? '' : ', cached'} in ${path.relative(ROOT, frames.dir)}${opt.device ? `; camera rate ${frames.fps} fps, the floor plays them at that rate` : ''}`);
 
   const perfInfo = await perfCyclesAvailable();
   say(`perf stat -e cycles: ${perfInfo.available ? 'available, counting mjpgd in the 1-viewer scenario' : `not available (${perfInfo.reason})`}`);
@@ -149,7 +152,7 @@ async function main() {
         mjpgdCmd,
         mjpgdArgs,
         framesDir: frames.dir,
-        fps: FPS,
+        fps: floorFps,
         perf: perfInfo.available && kind === 'mjpgd' && scenario.clients === 1 && scenario.slow === 0,
       });
       results.push(r);
@@ -221,7 +224,7 @@ async function main() {
     commit: gitCommit(),
     machine: mach,
     options: { quick: opt.quick, smoke: opt.smoke, duration: opt.duration, warmup: opt.warmup, width: 640, height: 480, fps: FPS, quality: opt.quality, device: opt.device, slowRate: SLOW_RATE },
-    frames: { count: frames.count, meanBytes: frames.meanBytes, minBytes: frames.minBytes, maxBytes: frames.maxBytes, from: frames.from },
+    frames: { count: frames.count, meanBytes: frames.meanBytes, minBytes: frames.minBytes, maxBytes: frames.maxBytes, fps: frames.fps ?? null, floorFps, from: frames.from },
     perf: perfInfo,
     scenarios,
     budget: { text: budget.text.join('\n'), ...budget.figures },

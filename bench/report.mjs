@@ -39,13 +39,14 @@ export function costTable(results) {
         fmt(r.usPerFrame, 1) + ratio(r.usPerFrame, f?.usPerFrame),
         fmt(r.corePct, 2) + ratio(r.corePct, f?.corePct),
         r.captureCorePct == null ? '-' : fmt(r.captureCorePct, 2),
+        fmt(r.usPerFrameExclCapture ?? r.usPerFrame, 1) + ratio(r.usPerFrameExclCapture ?? r.usPerFrame, f?.usPerFrame),
         `${mb(r.rssKb.start)}/${mb(r.rssKb.peak)}/${mb(r.rssKb.end)}` + ratio(r.rssKb.peak, f?.rssKb.peak),
         fmt(r.bytesCopiedPerFrame, 0),
         fmt(r.meanPartBytes / 1024, 1),
       ]);
     }
   }
-  return table(['scenario', 'viewers', 'server', 'CPU us/frame', '% of 1 core', 'capture thr %', 'RSS MB start/peak/end', 'copied B/frame', 'KB/part'], rows);
+  return table(['scenario', 'viewers', 'server', 'CPU us/frame', '% of 1 core', 'capture thr %', 'us/frame excl. capture', 'RSS MB start/peak/end', 'copied B/frame', 'KB/part'], rows);
 }
 
 /** Service table: what the viewers got. */
@@ -67,7 +68,7 @@ export function serviceTable(results) {
         r.parts,
         `${r.load.connected}/${r.clients}`,
         r.load.badParts,
-        fmt(r.load.corePct, 0),
+        fmt(r.load.corePct, 1),
       ]);
     }
   }
@@ -112,7 +113,7 @@ export function budgetVerdict(results, machine, perfInfo, { device = null } = {}
     figures.servingCyclesPerS = serve;
     figures.servingShareOfBudget = serve / BUDGET.cyclesPerS;
     lines.push(`Of that, the capture thread (the test pattern's JPEG encoding, which an MJPEG camera does in hardware) used ${fmt(100 * captureShare, 2)}% of one core.`);
-    lines.push(`Verdict, serving camera JPEGs (everything but the test-pattern encoder): ${verdict(serve)}.`);
+    lines.push(`Verdict, serving camera JPEGs (all but the capture thread, which here encodes the test pattern): ${verdict(serve)}.`);
     lines.push(`Verdict, including the software JPEG encoding of the test pattern: ${verdict(best)}.`);
   } else {
     lines.push(`Verdict: ${verdict(best)}.`);

@@ -1,27 +1,9 @@
 // Runs one server (mjpgd or the C floor) under one scenario's load and measures it.
-import http from 'node:http';
+import { getJson } from './http-json.mjs';
 import { cpuDelta, cpuSample, memory } from './procfs.mjs';
 import { runToEnd, sleep, startServer } from './processes.mjs';
 import { startPerfCycles } from './perf.mjs';
 import { SLOW_RATE } from './scenarios.mjs';
-
-function getJson(url, timeoutMs = 5000) {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d) => (body += d));
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(body));
-        } catch (e) {
-          reject(new Error(`${url}: not JSON (${e.message})`));
-        }
-      });
-    });
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`${url}: no answer in ${timeoutMs} ms`)));
-    req.on('error', reject);
-  });
-}
 
 /** The floor prints one JSON line of totals per SIGUSR1. */
 function floorSnapshot(server) {
@@ -131,6 +113,8 @@ export async function runScenario({ kind, scenario, warmup, duration, bins, mjpg
         perfNote: perfResult?.reason ?? null,
       },
       usPerFrame: parts > 0 ? round((cpu.seconds * 1e6) / parts, 2) : null,
+      // Without the capture thread: what the fan-out costs, comparable with the floor (which has no source).
+      usPerFrameExclCapture: captureS == null || parts === 0 ? null : round(((cpu.seconds - captureS) * 1e6) / parts, 2),
       corePct: round((100 * cpu.seconds) / windowS, 2),
       captureCorePct: captureS == null ? null : round((100 * captureS) / windowS, 2),
       parts,
