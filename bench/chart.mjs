@@ -2,7 +2,7 @@
 // against viewers (log scale), mjpgd vs the C floor. Mixed scenarios (with slow viewers) are hollow marks.
 import { pairs } from './report.mjs';
 
-const COLORS = { mjpgd: '#d9480f', floor: '#1c7ed6' };
+const COLORS = { mjpgd: '#d9480f', floor: '#1c7ed6', excl: '#e8590c' };
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 
 function panel({ x0, y0, w, h, title, yLabel, logY, series, xs }) {
@@ -39,11 +39,15 @@ function panel({ x0, y0, w, h, title, yLabel, logY, series, xs }) {
   }
   for (const s of series) {
     const line = s.points.filter((p) => !p.mixed && p.y != null && (!logY || p.y > 0));
-    if (line.length > 1) out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${line.map((p) => `${px(p.x)},${py(p.y)}`).join(' ')}"/>`);
+    const dash = s.dashed ? ' stroke-dasharray="5,4"' : '';
+    if (line.length > 1) out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2"${dash} points="${line.map((p) => `${px(p.x)},${py(p.y)}`).join(' ')}"/>`);
     for (const p of s.points.filter((p) => p.y != null && (!logY || p.y > 0))) {
       const fill = p.mixed ? '#fff' : s.color;
-      out.push(`<circle cx="${px(p.x)}" cy="${py(p.y)}" r="4" fill="${fill}" stroke="${s.color}" stroke-width="2"><title>${esc(`${s.name} ${p.label}: ${p.y}`)}</title></circle>`);
-      out.push(`<text x="${px(p.x) + 6}" y="${py(p.y) - 6}" fill="${s.color}" font-size="10">${esc(p.text)}</text>`);
+      out.push(`<circle cx="${px(p.x)}" cy="${py(p.y)}" r="${s.dashed ? 3 : 4}" fill="${fill}" stroke="${s.color}" stroke-width="2"><title>${esc(`${s.name} ${p.label}: ${p.y}`)}</title></circle>`);
+      // Labels: the floor's below its points, mjpgd's above; mixed scenarios' to the left.
+      const dy = s.below ? 15 : -6;
+      const anchor = p.mixed ? ` text-anchor="end"` : '';
+      out.push(`<text x="${px(p.x) + (p.mixed ? -7 : 6)}" y="${py(p.y) + dy}" fill="${s.color}" font-size="10"${anchor}>${esc(p.text)}</text>`);
     }
   }
   return out.join('\n');
@@ -53,31 +57,45 @@ function panel({ x0, y0, w, h, title, yLabel, logY, series, xs }) {
 export function chartSvg(results, { title }) {
   const ps = pairs(results);
   const xs = [...new Set(ps.map((p) => p.clients))].sort((a, b) => a - b);
-  const series = (metric, digits) =>
-    ['floor', 'mjpgd'].map((kind) => ({
-      name: kind,
-      color: COLORS[kind],
-      points: ps
-        .filter((p) => p[kind])
-        .map((p) => {
-          const y = metric(p[kind]);
-          return { x: p.clients, y, mixed: p.slowClients > 0, label: p.scenario, text: y == null ? '' : `${y.toFixed(digits)}${p.slowClients ? ' (mix)' : ''}` };
-        }),
-    }));
+  const one = (kind, metric, digits, extra = {}) => ({
+    name: kind,
+    color: COLORS[kind],
+    below: kind === 'floor',
+    ...extra,
+    points: ps
+      .filter((p) => p[kind])
+      .map((p) => {
+        const y = metric(p[kind]);
+        return { x: p.clients, y, mixed: p.slowClients > 0, label: p.scenario, text: y == null ? '' : `${y.toFixed(digits)}${p.slowClients ? ' (mix)' : ''}` };
+      }),
+  });
+  const series = (metric, digits) => ['floor', 'mjpgd'].map((kind) => one(kind, metric, digits));
+  const cpuSeries = series((r) => r.usPerFrame, 1);
+  if (ps.some((p) => p.mjpgd?.usPerFrameExclCapture != null)) {
+    const excl = one('mjpgd', (r) => r.usPerFrameExclCapture, 1, { dashed: true, below: true });
+    cpuSeries.push({ ...excl, name: 'mjpgd excl. capture thread', color: COLORS.excl });
+  }
   const W = 980;
   const H = 420;
   const body = [
-    panel({ x0: 80, y0: 70, w: 360, h: 270, title: 'server CPU per delivered frame', yLabel: 'us per frame (log)', logY: true, series: series((r) => r.usPerFrame, 1), xs }),
+    panel({ x0: 80, y0: 70, w: 360, h: 270, title: 'server CPU per delivered frame', yLabel: 'us per frame (log)', logY: true, series: cpuSeries, xs }),
     panel({ x0: 570, y0: 70, w: 360, h: 270, title: 'fps per fast viewer (mean)', yLabel: 'frames per second', logY: false, series: series((r) => r.fpsFast.mean, 1), xs }),
   ];
-  const legend = ['floor', 'mjpgd']
-    .map((k, i) => `<rect x="${80 + i * 220}" y="${H - 30}" width="14" height="14" fill="${COLORS[k]}"/><text x="${100 + i * 220}" y="${H - 18}">${k === 'floor' ? 'floor (C reference fan-out)' : 'mjpgd'}</text>`)
+  const legend = [
+    ['floor (C reference fan-out)', COLORS.floor, ''],
+    ['mjpgd', COLORS.mjpgd, ''],
+    ['mjpgd without its capture thread (test-pattern encoder)', COLORS.excl, ' stroke-dasharray="5,4"'],
+  ]
+    .map(([text, color, dash], i) => {
+      const x = [80, 290, 420][i];
+      return `<line x1="${x}" y1="${H - 23}" x2="${x + 16}" y2="${H - 23}" stroke="${color}" stroke-width="3"${dash}/><text x="${x + 22}" y="${H - 19}">${esc(text)}</text>`;
+    })
     .join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">
 <rect width="${W}" height="${H}" fill="#fafafa"/>
 <text x="${W / 2}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${esc(title)}</text>
 ${body.join('\n')}
-${legend}<text x="560" y="${H - 18}">hollow marks: scenario with slow viewers</text>
+${legend}<text x="${W - 20}" y="${H - 19}" text-anchor="end">hollow: with slow viewers</text>
 </svg>
 `;
 }

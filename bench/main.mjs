@@ -169,7 +169,8 @@ async function main() {
     if (r.server === 'mjpgd' && r.exit.code !== 0) problems.push(`mjpgd exited with ${r.exit.signal ?? `code ${r.exit.code}`} on SIGTERM in scenario ${r.scenario}`);
   }
   const notes = [
-    `Frames: ${frames.count} JPEGs, 640x480, mean ${(frames.meanBytes / 1024).toFixed(1)} KB, recorded from mjpgd's /stream and served by both (the floor from memory).`,
+    `Frames: ${frames.count} JPEGs, 640x480, mean ${(frames.meanBytes / 1024).toFixed(1)} KB, recorded from mjpgd's /stream; the floor loops them from memory${opt.device ? '' : ', mjpgd encodes its test pattern live (same pattern, so KB/part differs by a few %)'}.`,
+    `Latency: receive time - X-Timestamp; mjpgd stamps the capture time (so its figure includes ${opt.device ? 'the capture path' : 'the JPEG encoding'}), the floor its send tick.`,
     `CPU: ${results[0]?.cpu.method === 'schedstat' ? 'exact per-thread on-CPU time (/proc/<pid>/task/*/schedstat)' : 'utime+stime from /proc/<pid>/stat'} over the measured window, divided by the parts the load generator received.`,
     `Load generator and servers share this machine's ${mach.cores ?? '?'} cores (see "loadgen %"); slow viewers read ${SLOW_RATE / 1000} KB/s each.`,
     'Ratios in parentheses are mjpgd / floor, measured in this run.',
