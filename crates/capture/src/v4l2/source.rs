@@ -5,7 +5,7 @@ use super::mmap::{query, MmapBuffers};
 use super::raw::Planes;
 use super::sys::*;
 use crate::frame::{now_us, Frame};
-use crate::jpeg::{find_end, Encoder};
+use crate::jpeg::{find_end, has_huffman_tables, insert_huffman_tables, Encoder, HUFFMAN_SEGMENTS_LEN};
 use crate::pool::{SlotPool, HEADROOM, TAILROOM};
 use crate::source::{CaptureError, CaptureErrorKind, CaptureStats, FrameSource, SharedSlots, SourceInfo};
 use std::sync::atomic::AtomicBool;
@@ -30,10 +30,17 @@ const NV12: u32 = fourcc(b"NV12");
 /// Smaller than any real JPEG frame: headers alone take more.
 const MIN_JPEG: usize = 125;
 
-/// Slots 0..n are the driver's buffers; n.. are the encode pool's.
+/// Slots 0..n are the driver's buffers; n.. are the pool's (encoded frames, and MJPEG frames that
+/// needed their Huffman tables added).
 struct V4l2Slots {
     mmap: MmapBuffers,
     pool: Option<Arc<SlotPool>>,
+}
+
+impl V4l2Slots {
+    fn pool(&self) -> &SlotPool {
+        self.pool.as_ref().expect("every V4L2 source has a pool")
+    }
 }
 
 impl SharedSlots for V4l2Slots {
@@ -120,7 +127,13 @@ impl V4l2Source {
         let mmap = MmapBuffers::map(&dev, opts.buffers.clamp(2, 32))?;
         let (w, h) = (format.width as usize, format.height as usize);
         let encoder = (!passthrough).then(|| (Encoder::new(opts.quality), Planes::new(w, h, if format.fourcc == NV12 { 2 } else { 1 })));
-        let pool = (!passthrough).then(|| Arc::new(SlotPool::new(opts.buffers.clamp(2, 32) as usize, HEADROOM + w * h * 2 + 4096 + TAILROOM)));
+        // Passthrough needs the pool only for frames missing their Huffman tables, so a small one.
+        let (pool_slots, pool_bytes) = if passthrough {
+            (2, format.size_image as usize + HUFFMAN_SEGMENTS_LEN)
+        } else {
+            (opts.buffers.clamp(2, 32) as usize, w * h * 2 + 4096)
+        };
+        let pool = Some(Arc::new(SlotPool::new(pool_slots, HEADROOM + pool_bytes + TAILROOM)));
         let slots = Arc::new(V4l2Slots { mmap, pool });
         for i in 0..slots.mmap.count() as u32 {
             let mut b = query(i);
@@ -241,10 +254,11 @@ impl V4l2Source {
                 // Drivers may claim the whole buffer as used: the JPEG ends at its EOI marker.
                 let data = self.slots.mmap.bytes(index, b.bytesused as usize);
                 match find_end(data) {
-                    Some(len) if len >= MIN_JPEG => {
+                    Some(len) if len >= MIN_JPEG && has_huffman_tables(&data[..len]) => {
                         self.slots.mmap.lease(index);
                         Frame { slot: b.index, offset: 0, length: len as u32, seq, timestamp_us: now }
                     }
+                    Some(len) if len >= MIN_JPEG => return self.with_huffman_tables(&data[..len], b.index, seq, now, stats),
                     _ => {
                         CaptureStats::add(&stats.invalid, 1);
                         self.requeue(b.index)?;
@@ -264,7 +278,7 @@ impl V4l2Source {
                     CaptureStats::add(&stats.invalid, 1);
                     return Ok(None);
                 }
-                let pool = self.slots.pool.as_ref().expect("raw formats have an encode pool");
+                let pool = self.slots.pool();
                 let Some(slot) = pool.claim() else {
                     CaptureStats::add(&stats.dropped, 1);
                     return Ok(None);
@@ -284,6 +298,37 @@ impl V4l2Source {
                 }
             }
         }))
+    }
+}
+
+impl V4l2Source {
+    /// A UVC-style frame without Huffman tables: copied into the pool with the standard tables added
+    /// (browsers can't decode it otherwise). The driver's buffer goes straight back.
+    fn with_huffman_tables(&self, jpeg: &[u8], index: u32, seq: u64, now: u64, stats: &CaptureStats) -> Result<Option<Frame>, CaptureError> {
+        let pool = self.slots.pool();
+        let fixed = pool.claim().map(|slot| {
+            let out = pool.claimed_bytes(slot);
+            let end = out.len() - TAILROOM;
+            (slot, insert_huffman_tables(jpeg, &mut out[HEADROOM..end]))
+        });
+        self.requeue(index)?;
+        match fixed {
+            Some((slot, Some(len))) => {
+                pool.lease(slot);
+                CaptureStats::add(&stats.bytes_copied, jpeg.len() as u64);
+                let slot = (self.slots.mmap.count() + slot) as u32;
+                Ok(Some(Frame { slot, offset: HEADROOM as u32, length: len as u32, seq, timestamp_us: now }))
+            }
+            Some((slot, None)) => {
+                pool.unclaim(slot);
+                CaptureStats::add(&stats.invalid, 1);
+                Ok(None)
+            }
+            None => {
+                CaptureStats::add(&stats.dropped, 1);
+                Ok(None)
+            }
+        }
     }
 }
 

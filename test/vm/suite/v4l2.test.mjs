@@ -1,0 +1,231 @@
+// Runs inside the test VM (test/vm/run.mjs): mjpgd against real kernel V4L2 drivers.
+// vivid gives a raw (YUYV) camera; v4l2loopback gives a device that serves the JPEGs we write to it.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import { describe, test } from 'node:test';
+import { jpegSize } from '../../helpers/jpeg.mjs';
+import { readStream } from '../../helpers/multipart.mjs';
+import { ROOT, startMjpgd } from '../../helpers/server.mjs';
+
+const require = createRequire(import.meta.url);
+const native = require(`${ROOT}/native/binding.js`);
+const VIVID = process.env.MJPGD_VM_VIVID;
+const LOOPBACKS = (process.env.MJPGD_VM_LOOPBACKS ?? '').split(' ').filter(Boolean);
+
+assert.ok(VIVID && LOOPBACKS.length >= 3, 'run inside the VM: node test/vm/run.mjs -- ...');
+
+async function state(server) {
+  return (await (await fetch(`${server.url}/state`)).json()).cameras[0];
+}
+
+async function until(what, fn, timeoutMs = 20000) {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Writes JPEGs into a v4l2loopback device at `fps`, cycling through `frames`; pause()/resume() it. */
+function loopbackWriter(device, frames, fps = 25) {
+  const r = spawnSync('v4l2-ctl', ['-d', device, '-c', 'keep_format=1', '--set-fmt-video-out=width=640,height=480,pixelformat=MJPG']);
+  assert.equal(r.status, 0, `v4l2-ctl: ${r.stderr}`);
+  const fd = fs.openSync(device, 'w');
+  let i = 0;
+  let paused = false;
+  const timer = setInterval(() => {
+    if (!paused) fs.writeSync(fd, frames[i++ % frames.length]);
+  }, 1000 / fps);
+  return {
+    pause: () => (paused = true),
+    resume: () => (paused = false),
+    close() {
+      clearInterval(timer);
+      fs.closeSync(fd);
+    },
+  };
+}
+
+/** The JPEG without its DHT segments. */
+function stripHuffmanTables(jpeg) {
+  const out = [jpeg.subarray(0, 2)];
+  let i = 2;
+  while (jpeg[i + 1] !== 0xda) {
+    const len = jpeg.readUInt16BE(i + 2);
+    if (jpeg[i + 1] !== 0xc4) out.push(jpeg.subarray(i, i + 2 + len));
+    i += 2 + len;
+  }
+  out.push(jpeg.subarray(i));
+  return Buffer.concat(out);
+}
+
+/** Distinct 640x480 JPEGs, made by the addon's encoder. */
+function makeJpegs(n) {
+  return Array.from({ length: n }, (_, k) => native.renderOfflineJpeg(640, 480, `LOOPBACK FRAME ${k}`, `test picture number ${k}`));
+}
+
+describe('raw camera (vivid, YUYV) encoded once per frame', () => {
+  test('640x480 YUYV at 25 fps arrives as valid 640x480 JPEGs; actual size and rate reported', async () => {
+    const server = await startMjpgd(['--device', VIVID, '--width', '640', '--height', '480', '--fps', '25', '--format', 'yuyv']);
+    try {
+      await until('first frame', async () => (await state(server)).counters.captured > 0);
+      const t0 = Date.now();
+      const { parts } = await readStream(`${server.url}/stream`, { ms: 4000 });
+      const seconds = (Date.now() - t0) / 1000;
+      assert.ok(parts.length > 0);
+      for (const p of parts) assert.deepEqual(p.size, { width: 640, height: 480 });
+      const cam = await state(server);
+      console.log(`# vivid YUYV 640x480: ${(parts.length / seconds).toFixed(1)} fps delivered, measured ${cam.source.fps.measured} fps, counters ${JSON.stringify(cam.counters)}`);
+      assert.equal(cam.source.kind, 'v4l2');
+      assert.equal(cam.source.format, 'YUYV');
+      assert.equal(cam.source.width, 640);
+      assert.equal(cam.source.fps.desired, 25, 'vivid accepts 25 fps at 640x480');
+      assert.ok(parts.length / seconds > 5, `frames flow (${parts.length} in ${seconds} s)`);
+      assert.equal(cam.online, true);
+    } finally {
+      assert.equal((await server.stop()).code, 0);
+    }
+  });
+
+  test('controls are listed and one is set and read back', () => {
+    const controls = native.listControls(VIVID);
+    const brightness = controls.find((c) => c.name === 'Brightness');
+    assert.ok(brightness, `controls: ${controls.map((c) => c.name).join(', ')}`);
+    const target = brightness.value === 200 ? 100 : 200;
+    assert.equal(native.setControl(VIVID, 'brightness', target), target);
+    assert.equal(native.listControls(VIVID).find((c) => c.name === 'Brightness').value, target);
+    assert.throws(() => native.setControl(VIVID, 'no such control', 1), /no control named/);
+  });
+
+  test('a device another program is streaming from is reported busy, and mjpgd keeps serving', async () => {
+    const first = await startMjpgd(['--device', VIVID, '--fps', '5', '--width', '640', '--height', '480']);
+    const second = await startMjpgd(['--device', VIVID, '--fps', '5', '--width', '640', '--height', '480']);
+    try {
+      await until('first streams', async () => (await state(first)).counters.captured > 0);
+      const cam = await until('busy reported', async () => {
+        const s = await state(second);
+        return s.error ? s : null;
+      });
+      assert.match(cam.error, /^busy: .* is busy/);
+      assert.equal(cam.online, false);
+      const { parts } = await readStream(`${second.url}/stream`, { maxParts: 1, ms: 5000 });
+      assert.equal(parts.length, 1, 'viewers of the busy camera get the offline picture');
+    } finally {
+      await second.stop();
+      await first.stop();
+    }
+  });
+});
+
+describe('MJPEG camera (v4l2loopback) passed through without copies', () => {
+  test('JPEGs written into the device come out of /stream and /snapshot byte-identical, 0 bytes copied', async () => {
+    const frames = makeJpegs(3);
+    const writer = loopbackWriter(LOOPBACKS[0], frames);
+    const server = await startMjpgd(['--device', LOOPBACKS[0], '--fps', '25', '--width', '640', '--height', '480']);
+    try {
+      await until('first frame', async () => (await state(server)).counters.captured > 0);
+      const { parts } = await readStream(`${server.url}/stream`, { ms: 3000 });
+      assert.ok(parts.length > 10, `${parts.length} parts`);
+      const known = new Set(frames.map((f) => f.toString('base64')));
+      for (const p of parts) assert.ok(known.has(p.body.toString('base64')), 'part is one of the written JPEGs, byte for byte');
+      const snap = Buffer.from(await (await fetch(`${server.url}/snapshot`)).arrayBuffer());
+      assert.ok(known.has(snap.toString('base64')), 'snapshot is byte-identical');
+      assert.deepEqual(jpegSize(snap), { width: 640, height: 480 });
+      const cam = await state(server);
+      console.log(`# v4l2loopback MJPEG: ${parts.length / 3} fps delivered, counters ${JSON.stringify(cam.counters)}, notes ${JSON.stringify(cam.source.notes)}`);
+      assert.equal(cam.source.format, 'MJPG');
+      assert.equal(cam.counters.bytesCopied, 0, 'passthrough copies no JPEG bytes');
+      assert.equal(cam.stream.bytesCopied, 0);
+    } finally {
+      await server.stop();
+      writer.close();
+    }
+  });
+
+  test('a JPEG without Huffman tables (as UVC cameras send) is served with the standard tables', async () => {
+    const [withTables] = makeJpegs(1);
+    const writer = loopbackWriter(LOOPBACKS[2], [stripHuffmanTables(withTables)]);
+    const server = await startMjpgd(['--device', LOOPBACKS[2], '--fps', '25']);
+    try {
+      await until('first frame', async () => (await state(server)).counters.captured > 0);
+      const { parts } = await readStream(`${server.url}/stream`, { maxParts: 5, ms: 5000 });
+      assert.equal(parts.length, 5);
+      for (const p of parts) assert.ok(p.body.equals(withTables), 'tables restored: identical to the encoder\'s original');
+      const cam = await state(server);
+      assert.ok(cam.counters.bytesCopied > 0, 'this path copies, and says so');
+    } finally {
+      await server.stop();
+      writer.close();
+    }
+  });
+
+  test('a camera that goes silent is detected; viewers stay connected and get frames again when it resumes', async () => {
+    const frames = makeJpegs(2);
+    const writer = loopbackWriter(LOOPBACKS[1], frames, 10);
+    const server = await startMjpgd(['--device', LOOPBACKS[1], '--fps', '10', '--width', '640', '--height', '480']);
+    try {
+      await until('first frame', async () => (await state(server)).counters.captured > 0);
+      const known = new Set(frames.map((f) => f.toString('base64')));
+      let cameraParts = 0;
+      let offlineParts = 0;
+      let cameraPartsAfterOffline = 0;
+      const reading = readStream(`${server.url}/stream`, {
+        ms: 30000,
+        onPart: (p) => {
+          if (known.has(p.body.toString('base64'))) {
+            cameraParts++;
+            if (offlineParts > 0) cameraPartsAfterOffline++;
+          } else offlineParts++;
+        },
+      });
+      await until('camera frames', () => cameraParts > 3);
+      writer.pause();
+      const cam = await until('silence detected', async () => {
+        const s = await state(server);
+        return s.online ? null : s;
+      });
+      assert.match(cam.error, /^timeout: .* sent no frame/);
+      await until('offline picture reaches the viewer', () => offlineParts > 0);
+      writer.resume();
+      await until('frames resume on the same connection', () => cameraPartsAfterOffline > 3, 30000);
+      assert.equal((await state(server)).online, true);
+      // End the reader now that it has seen everything.
+      await Promise.race([reading, new Promise((r) => setTimeout(r, 10))]);
+    } finally {
+      await server.stop();
+      writer.close();
+    }
+  });
+});
+
+describe('failure at start', () => {
+  test('a missing device: mjpgd runs, says why in /state and in the picture, and keeps retrying', async () => {
+    const server = await startMjpgd(['--device', '/dev/video9']);
+    try {
+      const cam = await until('error reported', async () => {
+        const s = await state(server);
+        return s.error ? s : null;
+      });
+      assert.match(cam.error, /^not_found: \/dev\/video9 does not exist/);
+      const { parts } = await readStream(`${server.url}/stream`, { maxParts: 2, ms: 5000 });
+      assert.equal(parts.length, 2, 'viewers get the offline picture, repeatedly');
+      assert.deepEqual(parts[0].size, { width: 640, height: 480 });
+    } finally {
+      assert.equal((await server.stop()).code, 0);
+    }
+  });
+
+  test('a file that is not a camera is refused with the reason', async () => {
+    const server = await startMjpgd(['--device', '/dev/null']);
+    try {
+      const cam = await until('error', async () => ((await state(server)).error ? state(server) : null));
+      assert.match(cam.error, /^not_a_capture_device: /);
+    } finally {
+      await server.stop();
+    }
+  });
+});
