@@ -70,8 +70,9 @@ function makeJpegs(n) {
 
 describe('raw camera (vivid, YUYV) encoded once per frame', () => {
   test('640x480 YUYV at 25 fps arrives as valid 640x480 JPEGs; actual size and rate reported', async () => {
-    const server = await startMjpgd(['--device', VIVID, '--width', '640', '--height', '480', '--fps', '25', '--format', 'yuyv']);
+    let server;
     try {
+      server = await startMjpgd(['--device', VIVID, '--width', '640', '--height', '480', '--fps', '25', '--format', 'yuyv']);
       await until('first frame', async () => (await state(server)).counters.captured > 0);
       const t0 = Date.now();
       const { parts } = await readStream(`${server.url}/stream`, { ms: 4000 });
@@ -87,7 +88,7 @@ describe('raw camera (vivid, YUYV) encoded once per frame', () => {
       assert.ok(parts.length / seconds > 5, `frames flow (${parts.length} in ${seconds} s)`);
       assert.equal(cam.online, true);
     } finally {
-      assert.equal((await server.stop()).code, 0);
+      if (server) assert.equal((await server.stop()).code, 0);
     }
   });
 
@@ -125,8 +126,9 @@ describe('MJPEG camera (v4l2loopback) passed through without copies', () => {
   test('JPEGs written into the device come out of /stream and /snapshot byte-identical, 0 bytes copied', async () => {
     const frames = makeJpegs(3);
     const writer = loopbackWriter(LOOPBACKS[0], frames);
-    const server = await startMjpgd(['--device', LOOPBACKS[0], '--fps', '25', '--width', '640', '--height', '480']);
+    let server;
     try {
+      server = await startMjpgd(['--device', LOOPBACKS[0], '--fps', '25', '--width', '640', '--height', '480']);
       await until('first frame', async () => (await state(server)).counters.captured > 0);
       const { parts } = await readStream(`${server.url}/stream`, { ms: 3000 });
       assert.ok(parts.length > 10, `${parts.length} parts`);
@@ -141,7 +143,7 @@ describe('MJPEG camera (v4l2loopback) passed through without copies', () => {
       assert.equal(cam.counters.bytesCopied, 0, 'passthrough copies no JPEG bytes');
       assert.equal(cam.stream.bytesCopied, 0);
     } finally {
-      await server.stop();
+      await server?.stop();
       writer.close();
     }
   });
@@ -149,8 +151,9 @@ describe('MJPEG camera (v4l2loopback) passed through without copies', () => {
   test('a JPEG without Huffman tables (as UVC cameras send) is served with the standard tables', async () => {
     const [withTables] = makeJpegs(1);
     const writer = loopbackWriter(LOOPBACKS[2], [stripHuffmanTables(withTables)]);
-    const server = await startMjpgd(['--device', LOOPBACKS[2], '--fps', '25']);
+    let server;
     try {
+      server = await startMjpgd(['--device', LOOPBACKS[2], '--fps', '25']);
       await until('first frame', async () => (await state(server)).counters.captured > 0);
       const { parts } = await readStream(`${server.url}/stream`, { maxParts: 5, ms: 5000 });
       assert.equal(parts.length, 5);
@@ -158,7 +161,7 @@ describe('MJPEG camera (v4l2loopback) passed through without copies', () => {
       const cam = await state(server);
       assert.ok(cam.counters.bytesCopied > 0, 'this path copies, and says so');
     } finally {
-      await server.stop();
+      await server?.stop();
       writer.close();
     }
   });
@@ -166,8 +169,9 @@ describe('MJPEG camera (v4l2loopback) passed through without copies', () => {
   test('a camera that goes silent is detected; viewers stay connected and get frames again when it resumes', async () => {
     const frames = makeJpegs(2);
     const writer = loopbackWriter(LOOPBACKS[1], frames, 10);
-    const server = await startMjpgd(['--device', LOOPBACKS[1], '--fps', '10', '--width', '640', '--height', '480']);
+    let server;
     try {
+      server = await startMjpgd(['--device', LOOPBACKS[1], '--fps', '10', '--width', '640', '--height', '480']);
       await until('first frame', async () => (await state(server)).counters.captured > 0);
       const known = new Set(frames.map((f) => f.toString('base64')));
       let cameraParts = 0;
@@ -196,7 +200,7 @@ describe('MJPEG camera (v4l2loopback) passed through without copies', () => {
       // End the reader now that it has seen everything.
       await Promise.race([reading, new Promise((r) => setTimeout(r, 10))]);
     } finally {
-      await server.stop();
+      await server?.stop();
       writer.close();
     }
   });
