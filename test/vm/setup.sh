@@ -7,7 +7,7 @@
 set -euo pipefail
 
 # Host packages. gcc-12 because Debian's kernel headers build modules with `gcc-12` by name.
-APT_PACKAGES="qemu-system-x86 busybox-static kmod cpio v4l-utils make gcc-12 libc6-dev"
+APT_PACKAGES="qemu-system-x86 busybox-static kmod cpio v4l-utils make gcc-12 libc6-dev xz-utils"
 # Programs copied into the VM with their libraries (add more with MJPGD_VM_EXTRA_BINS="curl ...").
 VM_BINS="v4l2-ctl node ${MJPGD_VM_EXTRA_BINS:-}"
 # Libraries native addons usually need, included even before any addon is built.
@@ -27,9 +27,10 @@ exec 9>"$CACHE/.lock"
 flock 9 # parallel runs (CI) wait for one build instead of racing it
 
 # --- host packages ---------------------------------------------------------------------------
+installed=" $(dpkg-query -W -f='${Package}=${Status} ' $APT_PACKAGES 2>/dev/null | grep -o '[^ =]*=install ok installed' | cut -d= -f1 | tr '\n' ' ')"
 missing=""
 for p in $APT_PACKAGES; do
-  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
+  case "$installed" in *" $p "*) ;; *) missing="$missing $p" ;; esac
 done
 if [ -n "$missing" ]; then
   [ "$(id -u)" = 0 ] || { say "missing packages:$missing (run: sudo apt-get install$missing)"; exit 1; }
@@ -66,11 +67,19 @@ if [ ! -e "$KDIR/.done" ]; then
   echo "include $KROOT/usr/src/linux-headers-${KVER%-amd64}-common/Makefile" >"$HDRS/Makefile"
   depmod -b "$KROOT" "$KVER" # lets modprobe -d list dependencies below
 
+  # qemu boots an uncompressed ELF vmlinux directly (PVH entry), skipping the ~4 s that the
+  # bzImage's xz decompressor takes under TCG. Cut the xz stream out of the bzImage.
+  vmlinuz=$KROOT/boot/vmlinuz-$KVER
+  at=$(LC_ALL=C grep -m1 -aobUP '\xfd7zXZ\x00' "$vmlinuz" | cut -d: -f1)
+  at=${at%%[!0-9]*} # first match only
+  xz -dc --single-stream <(tail -c +$((at + 1)) "$vmlinuz") >"$KDIR/vmlinux" # ignores what follows
+  [ "$(head -c4 "$KDIR/vmlinux")" = $'\x7fELF' ] || { say "can't extract vmlinux"; exit 1; }
+
   say "building v4l2loopback"
   cp -r "$KROOT"/usr/src/v4l2loopback-* "$KDIR/v4l2loopback"
-  make -s -C "$HDRS" M="$KDIR/v4l2loopback" modules >&2
+  make -s -C "$HDRS" M="$KDIR/v4l2loopback" modules 2>&1 | grep -v 'Skipping BTF' >&2 || true
   [ -e "$LOOPBACK_KO" ]
-  rm -rf "$KDIR/debs" # unpacked tree is all we need
+  rm -rf "$KDIR/debs" "$KROOT/usr/src" "$KROOT"/usr/lib/linux-kbuild-* # keep the kernel and modules
   touch "$KDIR/.done"
 fi
 echo "$KVER" >"$CACHE/kernel-version" # its mtime marks when apt was last asked
@@ -81,9 +90,9 @@ echo "$KVER" >"$CACHE/kernel-version" # its mtime marks when apt was last asked
 bins=""
 for b in $VM_BINS; do bins="$bins $(command -v "$b" || { say "no $b on this machine"; exit 1; })"; done
 addons=$(find "$PROJECT" \( -name .git -o -name target \) -prune -o -name '*.node' -type f -print 2>/dev/null | sort)
-libs=$( (for f in $bins $addons; do ldd "$f" 2>/dev/null | grep -o '/[^ ]*' || true; done
-  for l in $BASE_LIBS; do [ -e "/lib/x86_64-linux-gnu/$l" ] && echo "/lib/x86_64-linux-gnu/$l"; done
-  echo /lib64/ld-linux-x86-64.so.2) | sort -u)
+libs=$( (ldd $bins $addons 2>/dev/null | awk '!/:$/ { for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }'
+  for l in $BASE_LIBS; do echo "/lib/x86_64-linux-gnu/$l"; done
+  echo /lib64/ld-linux-x86-64.so.2) | sort -u | while read -r f; do [ ! -e "$f" ] || echo "$f"; done)
 
 # Rebuild only when an input changed: these files, the kernel, the programs, the library set.
 stamp=$( (cat "$0" "$HERE/init.sh"; echo "$KVER $VM_MODULES"
@@ -102,6 +111,9 @@ copy() { mkdir -p "$(dirname "$IMG$1")" && cp -L "$1" "$IMG$1"; } # dereferenced
 cp /bin/busybox "$IMG/usr/bin/busybox"
 for a in $(/bin/busybox --list-full); do [ -e "$IMG/$a" ] || ln -s /usr/bin/busybox "$IMG/$a"; done
 for f in $bins $libs; do rm -f "$IMG$f"; copy "$f"; done
+# Programs kept at their host paths (node from a version manager, say) are also on PATH.
+mkdir -p "$IMG/usr/local/bin"
+for f in $bins; do [ -e "$IMG/usr/bin/${f##*/}" ] || ln -s "$f" "$IMG/usr/local/bin/${f##*/}"; done
 
 # Modules: the listed ones and their dependencies, then a fresh depmod over just those.
 MODS=lib/modules/$KVER
@@ -126,7 +138,7 @@ cp "$HERE/init.sh" "$IMG/init" && chmod 755 "$IMG/init"
 
 # Uncompressed on purpose: decompressing under TCG costs seconds; reading a plain cpio doesn't.
 (cd "$IMG" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$CACHE/base.cpio.tmp"
-cp -L "$KROOT/boot/vmlinuz-$KVER" "$CACHE/vmlinuz"
+ln -sfn "kernel-$KVER/vmlinux" "$CACHE/vmlinux"
 mv "$CACHE/base.cpio.tmp" "$CACHE/base.cpio"
 echo "$stamp" >"$CACHE/base.stamp"
 rm -rf "$IMG"
