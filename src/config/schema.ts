@@ -1,0 +1,132 @@
+// Every setting once: its config-file key, command-line flag, environment variable, type, range and
+// help text. The CLI, the TOML loader, the environment loader and --print-config are all built from
+// this table, so every flag has a file key and the other way round.
+
+export type Section = 'server' | 'log' | 'camera';
+
+export type Kind =
+  | { type: 'int'; min: number; max: number }
+  | { type: 'number'; min: number; max: number }
+  | { type: 'string' }
+  | { type: 'path' }
+  | { type: 'bool' }
+  | { type: 'enum'; values: readonly string[]; aliases?: Record<string, string> }
+  | { type: 'list' };
+
+export interface Setting {
+  section: Section;
+  /** Key in the section (TOML) and in the typed Config. */
+  key: string;
+  /** Command-line flag without dashes. */
+  flag: string;
+  kind: Kind;
+  default: unknown;
+  describe: string;
+  /** Old flag names from mjpg-streamer / ustreamer / the Python streamers that mean the same. */
+  aliases?: string[];
+  /** Hidden from --print-config output (secrets). */
+  secret?: boolean;
+}
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+export const SETTINGS: readonly Setting[] = [
+  // [server]
+  { section: 'server', key: 'host', flag: 'host', kind: { type: 'list' }, default: ['127.0.0.1'], describe: 'addresses to listen on, comma-separated: 0.0.0.0 (all IPv4), :: (all IPv6), 127.0.0.1, ::1 ...' },
+  { section: 'server', key: 'port', flag: 'port', kind: { type: 'int', min: 0, max: 65535 }, default: 8080, describe: 'TCP port (0 picks a free one)' },
+  { section: 'server', key: 'unixSocket', flag: 'unix-socket', kind: { type: 'path' }, default: null, describe: 'also listen on this unix socket path' },
+  { section: 'server', key: 'http10Port', flag: 'http10-port', kind: { type: 'int', min: 0, max: 65535 }, default: null, describe: 'also serve HTTP/1.0 clients on this port (0 picks a free one)' },
+  { section: 'server', key: 'maxClients', flag: 'max-clients', kind: { type: 'int', min: 1, max: 100000 }, default: 200, describe: 'most stream viewers at once; more get 503' },
+  { section: 'server', key: 'stallTimeout', flag: 'stall-timeout', kind: { type: 'number', min: 0.1, max: 3600 }, default: 10, describe: 'seconds a viewer may take nothing before it is closed' },
+  { section: 'server', key: 'snapshotMaxDelay', flag: 'snapshot-max-delay', kind: { type: 'int', min: 0, max: 60000 }, default: 500, describe: 'ms a snapshot may be old before it waits for a new frame' },
+  { section: 'server', key: 'tlsCert', flag: 'tls-cert', kind: { type: 'path' }, default: null, describe: 'TLS certificate (PEM): serve HTTPS' },
+  { section: 'server', key: 'tlsKey', flag: 'tls-key', kind: { type: 'path' }, default: null, describe: 'TLS private key (PEM)' },
+  { section: 'server', key: 'tlsPassphrase', flag: 'tls-passphrase', kind: { type: 'string' }, default: null, describe: 'passphrase of the TLS key', secret: true },
+  { section: 'server', key: 'httpsPort', flag: 'https-port', kind: { type: 'int', min: 0, max: 65535 }, default: null, describe: 'with TLS: HTTPS on this port and plain HTTP stays on --port (default: HTTPS on --port only)' },
+  { section: 'server', key: 'redirectHttp', flag: 'redirect-http', kind: { type: 'bool' }, default: false, describe: 'with --https-port: answer plain HTTP with a redirect to HTTPS' },
+  { section: 'server', key: 'user', flag: 'user', kind: { type: 'string' }, default: null, describe: 'basic-auth user name (with --password or password_hash)' },
+  { section: 'server', key: 'password', flag: 'password', kind: { type: 'string' }, default: null, describe: 'basic-auth password', secret: true },
+  { section: 'server', key: 'passwordHash', flag: 'password-hash', kind: { type: 'string' }, default: null, describe: 'basic-auth password as scrypt$<salt-hex>$<hash-hex> (see mjpgd --hash-password)', secret: true },
+  { section: 'server', key: 'token', flag: 'token', kind: { type: 'string' }, default: null, describe: 'read-only access token accepted as ?token= (for <img> embedding)', secret: true },
+  // [log]
+  { section: 'log', key: 'level', flag: 'log-level', kind: { type: 'enum', values: LOG_LEVELS, aliases: { d: 'debug', i: 'info', w: 'warn', e: 'error', c: 'error', warning: 'warn', critical: 'error' } }, default: 'info', describe: 'debug, info, warn, error (or D, I, W, E, C)', aliases: ['d'] },
+  { section: 'log', key: 'file', flag: 'log-file', kind: { type: 'path' }, default: null, describe: 'write the log to this file instead of stdout (reopened on SIGHUP)' },
+  { section: 'log', key: 'maxSize', flag: 'log-max-size', kind: { type: 'int', min: 0, max: 2 ** 40 }, default: 10 * 1024 * 1024, describe: 'rotate the log file at this many bytes (0: never)' },
+  { section: 'log', key: 'maxFiles', flag: 'log-max-files', kind: { type: 'int', min: 1, max: 100 }, default: 3, describe: 'rotated log files to keep' },
+  { section: 'log', key: 'access', flag: 'access-log', kind: { type: 'bool' }, default: false, describe: 'log every HTTP request' },
+  { section: 'log', key: 'showFps', flag: 'showfps', kind: { type: 'bool' }, default: false, describe: 'log capture fps, clients and per-client fps every few seconds' },
+  // [camera.<name>]
+  { section: 'camera', key: 'source', flag: 'source', kind: { type: 'enum', values: ['testpattern', 'v4l2'] }, default: 'testpattern', describe: 'frame source: testpattern, or v4l2 (the default when a device is set)' },
+  { section: 'camera', key: 'device', flag: 'device', kind: { type: 'path' }, default: null, describe: 'V4L2 camera device, e.g. /dev/video0' },
+  { section: 'camera', key: 'format', flag: 'format', kind: { type: 'enum', values: ['auto', 'mjpeg', 'yuyv', 'nv12'] }, default: 'auto', describe: 'camera pixel format: auto (MJPEG if offered), mjpeg, yuyv, nv12' },
+  { section: 'camera', key: 'width', flag: 'width', kind: { type: 'int', min: 16, max: 8192 }, default: 640, describe: 'frame width (pixels)' },
+  { section: 'camera', key: 'height', flag: 'height', kind: { type: 'int', min: 16, max: 8192 }, default: 480, describe: 'frame height (pixels)' },
+  { section: 'camera', key: 'fps', flag: 'fps', kind: { type: 'number', min: 0.1, max: 240 }, default: 30, describe: 'frames per second' },
+  { section: 'camera', key: 'quality', flag: 'quality', kind: { type: 'int', min: 1, max: 100 }, default: 80, describe: 'JPEG quality of encoded frames (1-100)' },
+  { section: 'camera', key: 'buffers', flag: 'buffers', kind: { type: 'int', min: 2, max: 32 }, default: 4, describe: 'frame buffers in the capture pool (2-32)' },
+];
+
+/** TOML key for a setting: snake_case of its Config key. */
+export function fileKey(s: Setting): string {
+  return s.key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** Environment variable for a setting (cameras: the default camera). */
+export function envName(s: Setting): string {
+  return `MJPGD_${fileKey(s).toUpperCase()}`;
+}
+
+export function allowed(kind: Kind): string {
+  switch (kind.type) {
+    case 'int':
+      return `a whole number from ${kind.min} to ${kind.max}`;
+    case 'number':
+      return `a number from ${kind.min} to ${kind.max}`;
+    case 'bool':
+      return 'true or false';
+    case 'enum':
+      return `one of ${kind.values.join(', ')}`;
+    case 'list':
+      return 'a list of addresses';
+    default:
+      return 'a string';
+  }
+}
+
+/** Parses and checks one raw value (from a flag, the environment or a file). Throws a message
+ * naming `where` (e.g. "--fps", "MJPGD_FPS", "mjpgd.toml: [camera.front] fps") and what is allowed. */
+export function coerce(s: Setting, raw: unknown, where: string): unknown {
+  const bad = () => new Error(`${where} must be ${allowed(s.kind)} (got ${JSON.stringify(raw)})`);
+  const k = s.kind;
+  switch (k.type) {
+    case 'int':
+    case 'number': {
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+      if (!Number.isFinite(n) || n < k.min || n > k.max || (k.type === 'int' && !Number.isInteger(n))) throw bad();
+      return n;
+    }
+    case 'bool': {
+      if (typeof raw === 'boolean') return raw;
+      if (typeof raw === 'string' && /^(1|true|yes|on)$/i.test(raw)) return true;
+      if (typeof raw === 'string' && /^(0|false|no|off)$/i.test(raw)) return false;
+      throw bad();
+    }
+    case 'enum': {
+      const v = typeof raw === 'string' ? raw.trim().toLowerCase() : raw;
+      const resolved = typeof v === 'string' ? (k.aliases?.[v] ?? v) : v;
+      if (typeof resolved !== 'string' || !k.values.includes(resolved)) throw bad();
+      return resolved;
+    }
+    case 'list': {
+      const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : null;
+      if (!items || items.length === 0 || items.some((i) => typeof i !== 'string' || i.trim() === '')) throw bad();
+      return items.map((i: string) => i.trim());
+    }
+    case 'path':
+      if (typeof raw !== 'string' || raw === '') throw bad();
+      return raw;
+    default:
+      if (typeof raw !== 'string') throw bad();
+      return raw;
+  }
+}
