@@ -233,3 +233,55 @@ describe('failure at start', () => {
     }
   });
 });
+
+describe('a camera unplugged mid-stream (vivid disconnect) and plugged back', () => {
+  test('viewers stay connected through the offline picture and get frames again, without reconnecting', async () => {
+    let server;
+    try {
+      server = await startMjpgd(['--device', VIVID, '--width', '640', '--height', '480', '--fps', '10']);
+      await until('first frame', async () => (await state(server)).counters.captured > 0);
+      // One connection for the whole test. Parts are sorted by the server's state when they arrive:
+      // the offline picture is one JPEG repeated, so it is recognised by its bytes.
+      let phase = 'camera';
+      const offlineBodies = new Set();
+      const seen = { camera: 0, offline: 0, after: 0 };
+      let ended = false;
+      const reading = readStream(`${server.url}/stream`, {
+        ms: 90000,
+        onPart: (p) => {
+          const key = p.body.toString('base64');
+          if (phase === 'offline') {
+            offlineBodies.add(key);
+            seen.offline++;
+          } else if (phase === 'after' && !offlineBodies.has(key)) seen.after++;
+          else if (phase === 'camera') seen.camera++;
+        },
+      }).finally(() => (ended = true));
+      await until('camera frames', () => seen.camera > 2);
+      const r = spawnSync('v4l2-ctl', ['-d', VIVID, '-c', 'disconnect=1']);
+      assert.equal(r.status, 0, `v4l2-ctl disconnect: ${r.stderr}`);
+      const cam = await until('unplug detected', async () => {
+        const s = await state(server);
+        return s.online ? null : s;
+      });
+      assert.match(cam.error, /^(device_gone|io|not_found|timeout): /);
+      phase = 'offline';
+      await until('offline picture reaches the viewer', () => seen.offline > 1);
+      // "Plug it back": reload the driver once mjpgd's retry loop doesn't hold the device open.
+      await until('vivid unloaded', () => spawnSync('rmmod', ['vivid']).status === 0, 30000);
+      const args = 'n_devs=1 node_types=0x1 vid_cap_nr=0 num_inputs=1 input_types=0'.split(' ');
+      assert.equal(spawnSync('modprobe', ['vivid', ...args]).status, 0, 'vivid reloaded');
+      const captured = cam.counters.captured;
+      await until('camera back online', async () => {
+        const s = await state(server);
+        return s.online && s.counters.captured > captured;
+      }, 40000);
+      phase = 'after';
+      await until('camera frames resume on the same connection', () => seen.after > 2, 20000);
+      assert.equal(ended, false, 'the viewer never lost its connection');
+      void reading;
+    } finally {
+      await server?.stop();
+    }
+  });
+});
