@@ -42,6 +42,14 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(0);
   }
   log.setLevel(config.log.level);
+  if (config.log.file) {
+    try {
+      log.toFile({ path: config.log.file, maxSize: config.log.maxSize, maxFiles: config.log.maxFiles });
+    } catch (e) {
+      process.stderr.write(`mjpgd: cannot open log file: ${(e as Error).message}\n`);
+      process.exit(1);
+    }
+  }
   const c = defaultCamera(config);
   const nativeOptions = {
     source: c.source,
@@ -92,6 +100,22 @@ export async function main(argv: string[]): Promise<void> {
     // Everything is closed; don't wait for sockets the kernel is still tearing down.
     setImmediate(() => process.exit(0));
   };
+  // SIGHUP: reopen the log file (after logrotate moved it).
+  process.on('SIGHUP', () => {
+    log.reopen();
+    log.info('SIGHUP: log file reopened');
+  });
+  if (config.log.showFps) startFpsReport(camera);
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** --showfps: every 5 s one line with the capture rate, viewers and what each viewer gets. */
+function startFpsReport(camera: Camera): void {
+  const timer = setInterval(() => {
+    const s = camera.state();
+    const perClient = s.clients.map((c) => `#${c.id} ${c.fps}`).join(', ');
+    log.info(`fps: camera ${camera.name} ${s.source.fps.measured}/${s.source.fps.desired}, ${s.clients.length} viewer(s)${perClient ? `: ${perClient}` : ''}`);
+  }, 5000);
+  timer.unref();
 }

@@ -71,9 +71,9 @@ export function fileKey(s: Setting): string {
   return s.key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
-/** Environment variable for a setting (cameras: the default camera). */
+/** Environment variable for a setting, named after its flag (cameras: the default camera). */
 export function envName(s: Setting): string {
-  return `MJPGD_${fileKey(s).toUpperCase()}`;
+  return `MJPGD_${s.flag.replace(/-/g, '_').toUpperCase()}`;
 }
 
 export function allowed(kind: Kind): string {

@@ -1,5 +1,6 @@
 // Starts the real mjpgd process on a free loopback port for a test, and stops it afterwards.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -7,7 +8,7 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const BIN = path.join(ROOT, 'bin', 'mjpgd.js');
 
 /** Runs mjpgd with `args` (plus --port 0 on 127.0.0.1) and resolves once it listens. */
-export async function startMjpgd(args = [], { timeoutMs = 15000 } = {}) {
+export async function startMjpgd(args = [], { timeoutMs = 15000, readyFile = null } = {}) {
   const child = spawn(process.execPath, [BIN, '--host', '127.0.0.1', '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -24,6 +25,19 @@ export async function startMjpgd(args = [], { timeoutMs = 15000 } = {}) {
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
+    // With --log-file the "listening" line goes to the file.
+    if (readyFile) {
+      const poll = setInterval(() => {
+        if (fs.existsSync(readyFile)) {
+          const text = fs.readFileSync(readyFile, 'utf8');
+          if (/listening on/.test(text)) {
+            clearInterval(poll);
+            onData(text);
+          }
+        }
+      }, 50);
+      child.on('exit', () => clearInterval(poll));
+    }
     child.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`mjpgd exited with ${code} before listening:\n${output}`));
