@@ -1,7 +1,7 @@
 // The `mjpgd` command: parse flags (strictly), start the camera and the server, stop cleanly on signals.
 import { Camera } from './camera';
 import { parseCommandLine } from './config/args';
-import { ConfigError, defaultCamera, type Config } from './config/config';
+import { ConfigError, type CameraConfig, type Config } from './config/config';
 import { envLayer, fileLayer, merge, printConfig, type Layer } from './config/load';
 import { hashPassword } from './http/auth';
 import { HttpServer } from './http/server';
@@ -50,62 +50,72 @@ export async function main(argv: string[]): Promise<void> {
       process.exit(1);
     }
   }
-  const c = defaultCamera(config);
-  const nativeOptions = {
-    source: c.source,
-    device: c.device ?? undefined,
-    format: c.format,
-    width: c.width,
-    height: c.height,
-    fps: c.fps,
-    quality: c.quality,
-    buffers: c.buffers,
-  };
-  let source: FrameSource;
+  let cameras: Camera[];
   try {
-    // A camera may come and go: it gets reopened with backoff. The test pattern can't fail that way.
-    source = c.source === 'v4l2' ? new ResilientSource(nativeOptions) : new NativeSource(nativeOptions);
+    cameras = config.cameras.map((c) => new Camera(c.name, openSource(c), { stallTimeoutMs: config.server.stallTimeout * 1000 }));
   } catch (e) {
     log.error((e as Error).message);
     process.exit(1);
   }
-  const camera = new Camera(c.name, source, { stallTimeoutMs: config.server.stallTimeout * 1000 });
+  const s = config.server;
   let server: HttpServer;
   try {
-    server = new HttpServer(camera, { ...config.server, host: config.server.host[0], version: VERSION, snapshotMaxDelayMs: config.server.snapshotMaxDelay });
+    server = new HttpServer(cameras, {
+      hosts: s.host,
+      port: s.port,
+      unixSocket: s.unixSocket,
+      http10Port: s.http10Port,
+      maxClients: s.maxClients,
+      snapshotMaxDelayMs: s.snapshotMaxDelay,
+      version: VERSION,
+      tls: s.tlsCert && s.tlsKey ? { cert: s.tlsCert, key: s.tlsKey, passphrase: s.tlsPassphrase } : null,
+      httpsPort: s.httpsPort,
+      redirectHttp: s.redirectHttp,
+      auth: { user: s.user, password: s.password, passwordHash: s.passwordHash, token: s.token },
+      accessLog: config.log.access,
+      unsentLimit: s.unsentLimit,
+      sendBuffer: s.sendBuffer,
+    });
     await server.listen();
   } catch (e) {
     log.error((e as Error).message);
-    source.stop();
+    for (const cam of cameras) cam.source.stop();
     process.exit(1);
   }
-  camera.start();
-  const host = config.server.host[0].includes(':') ? `[${config.server.host[0]}]` : config.server.host[0];
-  const base = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${server.port}`;
-  log.info(`mjpgd ${VERSION}: ${source.info.kind} ${source.info.width}x${source.info.height} @ ${source.info.fps} fps`);
-  log.info(`listening on ${host}:${server.port}`);
+  for (const cam of cameras) cam.start();
+  for (const cam of cameras) {
+    const i = cam.source.info;
+    log.info(`mjpgd ${VERSION}: camera ${cam.name}: ${i.kind}${i.device ? ` ${i.device}` : ''} ${i.width}x${i.height} @ ${i.fps} fps`);
+  }
+  for (const h of s.host) log.info(`listening on ${h.includes(':') ? `[${h}]` : h}:${server.port}${server.httpsPort ? ` (HTTPS on ${server.httpsPort})` : ''}`);
   if (server.http10Port) log.info(`HTTP/1.0 clients: port ${server.http10Port}`);
-  log.info(`viewer:   ${base}/`);
-  log.info(`stream:   ${base}/stream  (also /?action=stream)`);
-  log.info(`snapshot: ${base}/snapshot  (also /?action=snapshot)`);
-  log.info(`state:    ${base}/state`);
+  if (!isLoopbackOnly(s.host) && s.user === null && s.token === null) {
+    log.warn('listening beyond this machine without authentication: anyone who can reach it can watch. Set --user/--password (or a token).');
+  }
+  const base = server.urls()[0];
+  const others = cameras.filter((c) => c !== server.core.defaultCamera);
+  log.info(`viewer:   ${base}`);
+  log.info(`stream:   ${base}stream  (also /?action=stream)`);
+  log.info(`snapshot: ${base}snapshot  (also /?action=snapshot)`);
+  log.info(`state:    ${base}state`);
+  for (const c of others) log.info(`camera ${c.name}: ${base}${c.name}/stream, ${base}${c.name}/snapshot`);
 
+  // SIGHUP: reopen the log file (after logrotate moved it).
+  process.on('SIGHUP', () => {
+    log.reopen();
+    log.info('SIGHUP: log file reopened');
+  });
+  if (config.log.showFps) for (const cam of cameras) startFpsReport(cam);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info(`${signal}: stopping`);
     server.close();
-    camera.stop();
+    for (const cam of cameras) cam.stop();
     // Everything is closed; don't wait for sockets the kernel is still tearing down.
     setImmediate(() => process.exit(0));
   };
-  // SIGHUP: reopen the log file (after logrotate moved it).
-  process.on('SIGHUP', () => {
-    log.reopen();
-    log.info('SIGHUP: log file reopened');
-  });
-  if (config.log.showFps) startFpsReport(camera);
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
@@ -118,4 +128,14 @@ function startFpsReport(camera: Camera): void {
     log.info(`fps: camera ${camera.name} ${s.source.fps.measured}/${s.source.fps.desired}, ${s.clients.length} viewer(s)${perClient ? `: ${perClient}` : ''}`);
   }, 5000);
   timer.unref();
+}
+
+/** The frame source for one camera: a device (reopened with backoff when it fails) or the test pattern. */
+function openSource(c: CameraConfig): FrameSource {
+  const options = { source: c.source, device: c.device ?? undefined, format: c.format, width: c.width, height: c.height, fps: c.fps, quality: c.quality, buffers: c.buffers };
+  return c.source === 'v4l2' ? new ResilientSource(options) : new NativeSource(options);
+}
+
+function isLoopbackOnly(hosts: string[]): boolean {
+  return hosts.every((h) => h === 'localhost' || h === '::1' || h.startsWith('127.'));
 }

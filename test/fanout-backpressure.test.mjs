@@ -40,3 +40,21 @@ test('40 slow viewers (16 KB receive buffers, 60 KB/s) and 10 fast: not one brok
     await server.stop();
   }
 });
+
+test('a viewer on a slow link stays close to live: the kernel may hold only --unsent-limit bytes unsent', async () => {
+  // Slow links are modelled as the network is: a small receive window (16 KB) drained at 100 KB/s,
+  // against 30 fps of ~40 KB frames. Without the limit, Linux lets several MB queue per connection.
+  const server = await startMjpgd(['--fps', '30', '--quality', '95']);
+  try {
+    const r = await run(loadgen, ['--port', String(server.port), '--clients', '20', '--slow', '5', '--slow-rate', '100000', '--duration', '4', '--warmup', '2'], { timeoutMs: 20000 });
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout.toString());
+    assert.equal(out.bad_parts, 0);
+    assert.ok(out.slow.fps_mean > 0 && out.slow.fps_mean < out.fast.fps_mean, `slow viewers get fewer frames: ${JSON.stringify(out.slow)}`);
+    const p99 = out.slow.latency_us.p99 / 1e6;
+    console.log(`# slow viewers: ${out.slow.fps_mean} fps, capture→receive lag p50 ${(out.slow.latency_us.p50 / 1e6).toFixed(2)} s, p99 ${p99.toFixed(2)} s; fast ${out.fast.fps_mean} fps`);
+    assert.ok(p99 < 1.5, `each frame a slow viewer gets is fresh: p99 lag ${p99.toFixed(2)} s`);
+  } finally {
+    await server.stop();
+  }
+});

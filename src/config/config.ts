@@ -23,6 +23,8 @@ export interface ServerConfig {
   maxClients: number;
   stallTimeout: number;
   snapshotMaxDelay: number;
+  unsentLimit: number;
+  sendBuffer: number;
   tlsCert: string | null;
   tlsKey: string | null;
   tlsPassphrase: string | null;

@@ -39,6 +39,8 @@ export const SETTINGS: readonly Setting[] = [
   { section: 'server', key: 'maxClients', flag: 'max-clients', kind: { type: 'int', min: 1, max: 100000 }, default: 200, describe: 'most stream viewers at once; more get 503' },
   { section: 'server', key: 'stallTimeout', flag: 'stall-timeout', kind: { type: 'number', min: 0.1, max: 3600 }, default: 10, describe: 'seconds a viewer may take nothing before it is closed' },
   { section: 'server', key: 'snapshotMaxDelay', flag: 'snapshot-max-delay', kind: { type: 'int', min: 0, max: 60000 }, default: 500, describe: 'ms a snapshot may be old before it waits for a new frame' },
+  { section: 'server', key: 'unsentLimit', flag: 'unsent-limit', kind: { type: 'int', min: 0, max: 64 * 1024 * 1024 }, default: 16384, describe: 'bytes a viewer connection may hold unsent in the kernel (TCP_NOTSENT_LOWAT; 0: kernel default): small keeps slow viewers close to live' },
+  { section: 'server', key: 'sendBuffer', flag: 'send-buffer', kind: { type: 'int', min: 0, max: 64 * 1024 * 1024 }, default: 0, describe: 'socket send buffer per viewer connection (SO_SNDBUF; 0: kernel autotuning)' },
   { section: 'server', key: 'tlsCert', flag: 'tls-cert', kind: { type: 'path' }, default: null, describe: 'TLS certificate (PEM): serve HTTPS' },
   { section: 'server', key: 'tlsKey', flag: 'tls-key', kind: { type: 'path' }, default: null, describe: 'TLS private key (PEM)' },
   { section: 'server', key: 'tlsPassphrase', flag: 'tls-passphrase', kind: { type: 'string' }, default: null, describe: 'passphrase of the TLS key', secret: true },

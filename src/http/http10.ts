@@ -11,22 +11,11 @@
 // is what HTTP/1.0 clients (relays, recorders, NVRs, `curl -0`) read.
 import net from 'node:net';
 import { log } from '../log';
-import type { ClientSink, ClientOptions, StreamClient } from '../stream/client';
-import type { SharedFrame } from '../stream/frame';
+import type { ClientSink } from '../stream/client';
 import { ADVANCE_HEADER, formatTimestamp, STREAM_CONTENT_TYPE } from '../stream/multipart';
-import { parseRequest, streamOptions, type Route } from './routes';
-
-/** What the listener needs from the server: the same answers uWS gives. */
-export interface RequestCore {
-  /** null when a stream client may join; otherwise why not (the 503 body). */
-  refuseStream(): string | null;
-  openStream(sink: ClientSink, remoteAddress: string, transport: string, options: ClientOptions): StreamClient;
-  closeStream(client: StreamClient): void;
-  resumeStream(client: StreamClient): void;
-  snapshotFrame(): Promise<SharedFrame | null>;
-  snapshotError(): string;
-  textResponse(route: Route, query: URLSearchParams): { status: string; type: string; body: string };
-}
+import { AUTH_CHALLENGE } from './auth';
+import type { RequestCore } from './core';
+import { streamOptions, type ParsedRequest } from './routes';
 
 const MAX_HEAD = 8192;
 const HEAD_TIMEOUT_MS = 10_000;
@@ -75,6 +64,7 @@ export class Http10Listener {
   constructor(
     private readonly core: RequestCore,
     maxConnections: number,
+    private readonly access: (line: string) => void = () => {},
   ) {
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
     this.server.maxConnections = maxConnections;
@@ -134,16 +124,27 @@ export class Http10Listener {
     }
     const [, method, target, version] = m;
     const q = target.indexOf('?');
-    const { route, query } = parseRequest(q < 0 ? target : target.slice(0, q), q < 0 ? '' : target.slice(q + 1));
+    const path = q < 0 ? target : target.slice(0, q);
+    const req = this.core.parse(path, q < 0 ? '' : target.slice(q + 1));
+    const line = `${remoteOf(socket)} "${method} ${target} ${version}"`;
     if (method !== 'GET' && method !== 'HEAD') {
+      this.access(`${line} 405`);
       this.reply(socket, version, '405 Method Not Allowed', 'text/plain', 'only GET and HEAD\n', false, 'Allow: GET, HEAD\r\n');
       return;
     }
+    const authorization = /\r?\nauthorization:[ \t]*([^\r\n]*)/i.exec(head)?.[1] ?? '';
+    if (!this.core.authorized(authorization.trim(), req)) {
+      this.access(`${line} 401`);
+      this.reply(socket, version, '401 Unauthorized', 'text/plain', 'authentication required\n', false, `WWW-Authenticate: ${AUTH_CHALLENGE}\r\n`);
+      return;
+    }
     const bodyless = method === 'HEAD';
-    if (route === 'stream') return this.stream(socket, version, query, bodyless);
-    if (route === 'snapshot') return void this.snapshot(socket, version, bodyless);
-    const r = this.core.textResponse(route, query);
-    this.reply(socket, version, r.status, r.type, r.body, bodyless);
+    if (req.route === 'stream') return this.stream(socket, version, req, bodyless, line);
+    if (req.route === 'snapshot') return void this.snapshot(socket, version, req, bodyless, line);
+    const r = this.core.text(req, path.endsWith('/') ? path.slice(0, -1) : path);
+    this.access(`${line} ${r.status.slice(0, 3)}`);
+    const extra = Object.entries(r.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    this.reply(socket, version, r.status, r.type, r.body, bodyless, extra);
   }
 
   private reply(socket: net.Socket, version: string, status: string, type: string, body: string | Buffer, bodyless: boolean, extra = ''): void {
@@ -156,13 +157,15 @@ export class Http10Listener {
     socket.end();
   }
 
-  private stream(socket: net.Socket, version: string, query: URLSearchParams, bodyless: boolean): void {
+  private stream(socket: net.Socket, version: string, req: ParsedRequest, bodyless: boolean, line: string): void {
     const refused = this.core.refuseStream();
     if (refused) {
+      this.access(`${line} 503`);
       this.reply(socket, version, '503 Service Unavailable', 'text/plain', refused, bodyless, 'Retry-After: 10\r\n');
       return;
     }
-    const options = streamOptions(query);
+    this.access(`${line} 200`);
+    const options = streamOptions(req.query);
     const head =
       `${version} 200 OK\r\nContent-Type: ${STREAM_CONTENT_TYPE}\r\nCache-Control: ${NO_CACHE}\r\nPragma: no-cache\r\n` +
       `Access-Control-Allow-Origin: *\r\nConnection: close\r\n\r\n`;
@@ -172,26 +175,26 @@ export class Http10Listener {
     }
     socket.write(options.advanceHeaders ? head + ADVANCE_HEADER : head, 'latin1');
     const sink = new SocketSink(socket);
-    const remote = socket.remoteAddress ?? '';
-    const client = this.core.openStream(sink, remote.startsWith('::ffff:') ? remote.slice(7) : remote, 'http10', options);
-    sink.onFlushed = () => this.core.resumeStream(client);
+    const stream = this.core.openStream(req, sink, remoteOf(socket), 'http10');
+    sink.onFlushed = () => stream.resume();
     socket.on('close', () => {
       sink.close();
-      this.core.closeStream(client);
-      log.debug(`stream client ${client.info.id} (HTTP/1.0) gone`);
+      stream.close();
+      log.debug(`stream client ${stream.client.info.id} (HTTP/1.0) gone`);
     });
     // A half-close (the client shut its sending side after the request) is normal for HTTP/1.0 tools.
     socket.on('end', () => {});
   }
 
-  private async snapshot(socket: net.Socket, version: string, bodyless: boolean): Promise<void> {
-    const frame = await this.core.snapshotFrame();
+  private async snapshot(socket: net.Socket, version: string, req: ParsedRequest, bodyless: boolean, line: string): Promise<void> {
+    const frame = await this.core.snapshotFrame(req);
     if (socket.destroyed) {
       frame?.unref();
       return;
     }
+    this.access(`${line} ${frame ? 200 : 503}`);
     if (!frame) {
-      this.reply(socket, version, '503 Service Unavailable', 'text/plain', this.core.snapshotError(), bodyless, 'Retry-After: 5\r\n');
+      this.reply(socket, version, '503 Service Unavailable', 'text/plain', this.core.snapshotError(req), bodyless, 'Retry-After: 5\r\n');
       return;
     }
     socket.write(
@@ -215,4 +218,9 @@ export class Http10Listener {
     socket.end(frame.jpeg, release);
     socket.once('close', release);
   }
+}
+
+function remoteOf(socket: net.Socket): string {
+  const remote = socket.remoteAddress ?? '';
+  return remote.startsWith('::ffff:') ? remote.slice(7) : remote;
 }

@@ -1,11 +1,14 @@
 // Maps a request line onto what mjpgd serves, including the URL forms of mjpg-streamer
 // (/?action=stream, OctoPrint's default) and ustreamer (/stream.mjpg-style, /?stream), so mjpgd drops in.
+// With several cameras, each is also under /<name>/ (stream, snapshot, state, ...).
 import type { ClientOptions } from '../stream/client';
 
-export type Route = 'stream' | 'snapshot' | 'state' | 'metrics' | 'viewer' | 'not-found';
+export type Route = 'stream' | 'snapshot' | 'state' | 'metrics' | 'viewer' | 'redirect-slash' | 'not-found';
 
 export interface ParsedRequest {
   route: Route;
+  /** The camera named in the path (/<name>/...), or null for the default camera / all cameras. */
+  camera: string | null;
   query: URLSearchParams;
 }
 
@@ -22,17 +25,28 @@ const PATHS: Record<string, Route> = {
 
 const ACTIONS: Record<string, Route> = { stream: 'stream', snapshot: 'snapshot', info: 'state', state: 'state' };
 
-export function parseRequest(url: string, rawQuery: string): ParsedRequest {
-  const query = new URLSearchParams(rawQuery);
-  const path = url.length > 1 && url.endsWith('/') ? url.slice(0, -1) : url;
+function routeOf(path: string, query: URLSearchParams): Route {
   if (path === '/' || path === '/index.html') {
     const action = query.get('action');
-    if (action !== null) return { route: ACTIONS[action] ?? 'not-found', query };
+    if (action !== null) return ACTIONS[action] ?? 'not-found';
     // ustreamer-style bare keys: /?stream, /?snapshot, /?info. Other keys (cache-busters) don't count.
-    for (const key of ['stream', 'snapshot', 'info']) if (query.get(key) === '') return { route: ACTIONS[key], query };
-    return { route: 'viewer', query };
+    for (const key of ['stream', 'snapshot', 'info']) if (query.get(key) === '') return ACTIONS[key];
+    return 'viewer';
   }
-  return { route: PATHS[path] ?? 'not-found', query };
+  return PATHS[path] ?? 'not-found';
+}
+
+export function parseRequest(url: string, rawQuery: string, cameraNames: readonly string[] = []): ParsedRequest {
+  const query = new URLSearchParams(rawQuery);
+  const slash = url.indexOf('/', 1);
+  const first = slash < 0 ? url.slice(1) : url.slice(1, slash);
+  if (first !== '' && cameraNames.includes(first)) {
+    // "/front" → "/front/", so the page's relative links (stream, snapshot) resolve under it.
+    if (slash < 0) return { route: 'redirect-slash', camera: first, query };
+    return { route: routeOf(url.slice(slash), query), camera: first, query };
+  }
+  const path = url.length > 1 && url.endsWith('/') ? url.slice(0, -1) : url;
+  return { route: routeOf(path, query), camera: null, query };
 }
 
 /** Per-client options from the query string; unknown parameters are ignored. Flags take 1/true/yes,

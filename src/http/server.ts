@@ -1,26 +1,39 @@
-// The uWebSockets.js HTTP server: routes requests to the camera's stream, snapshot and state.
+// The uWebSockets.js HTTP(S) server: listeners (IPv4/IPv6 addresses, a unix socket, TLS), auth, the
+// access log, and writing streams and snapshots to uWS responses. What to answer is in core.ts.
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { Camera } from '../camera';
 import { log } from '../log';
-import type { ClientOptions, ClientSink, StreamClient } from '../stream/client';
-import type { SharedFrame } from '../stream/frame';
+import { binding } from '../native/binding';
+import type { ClientSink } from '../stream/client';
 import { ADVANCE_HEADER, formatTimestamp, STREAM_CONTENT_TYPE } from '../stream/multipart';
-import { Http10Listener, type RequestCore } from './http10';
-import { metricsText, METRICS_CONTENT_TYPE } from './metrics';
-import { parseRequest, streamOptions, type Route } from './routes';
+import { Auth, AUTH_CHALLENGE, type AuthOptions } from './auth';
+import { RequestCore, type TextAnswer } from './core';
+import { Http10Listener } from './http10';
+import { streamOptions, type ParsedRequest } from './routes';
+import { checkTls, type TlsFiles } from './tls';
 import { loadUws, type Uws } from './uws';
-import { viewerPage } from './viewer';
 
 export interface ServerOptions {
-  host: string;
+  /** Addresses to listen on ("0.0.0.0", "::", "127.0.0.1", "::1", ...). */
+  hosts: string[];
   port: number;
-  /** Above this many stream clients, newcomers get 503. */
+  unixSocket: string | null;
+  /** Port of the HTTP/1.0 listener (see http10.ts); null: none. 0 picks a free port. */
+  http10Port: number | null;
   maxClients: number;
-  /** A snapshot may be this old (ms); older, the request waits for the next capture. */
   snapshotMaxDelayMs: number;
   version: string;
-  /** Port of the HTTP/1.0 listener (see http10.ts); null: none. 0 picks a free port. */
-  http10Port?: number | null;
+  /** HTTPS: on `port`, or on `httpsPort` with plain HTTP kept on `port`. */
+  tls: TlsFiles | null;
+  httpsPort: number | null;
+  /** With httpsPort: plain HTTP answers with a redirect to HTTPS. */
+  redirectHttp: boolean;
+  auth: AuthOptions;
+  accessLog: boolean;
+  /** TCP_NOTSENT_LOWAT for viewer connections (bytes); 0 leaves the kernel default. */
+  unsentLimit: number;
+  /** SO_SNDBUF for viewer connections (bytes); 0 leaves the kernel's autotuning. */
+  sendBuffer: number;
 }
 
 /** The body length announced for streams. uWS either sends chunked encoding (which HTTP/1.0 clients
@@ -29,149 +42,184 @@ export interface ServerOptions {
 const ENDLESS = Number.MAX_SAFE_INTEGER;
 const NO_CACHE = 'no-cache, no-store, must-revalidate, max-age=0';
 
-export class HttpServer implements RequestCore {
+interface Listener {
+  app: TemplatedApp;
+  scheme: 'http' | 'https';
+  port: number;
+}
+
+export class HttpServer {
   private readonly uws: Uws;
-  private readonly app: TemplatedApp;
-  private listenSocket: us_listen_socket | null = null;
+  readonly core: RequestCore;
+  private readonly listeners: Listener[] = [];
+  private readonly sockets: us_listen_socket[] = [];
   private http10: Http10Listener | null = null;
-  private readonly startedAt = Date.now();
+  /** Actual ports after listening (0 in the options picks a free one). */
   port = 0;
-  /** Port of the HTTP/1.0 listener, 0 when there is none. */
+  httpsPort = 0;
   http10Port = 0;
 
   constructor(
-    private readonly camera: Camera,
+    cameras: Camera[],
     private readonly opts: ServerOptions,
   ) {
     this.uws = loadUws();
-    this.app = this.uws.App();
-    this.app.any('/*', (res, req) => this.handle(res, req));
-  }
-
-  async listen(): Promise<number> {
-    const port = await this.listenUws();
-    if (this.opts.http10Port !== null && this.opts.http10Port !== undefined) {
-      this.http10 = new Http10Listener(this, this.opts.maxClients + 64);
-      try {
-        this.http10Port = await this.http10.listen(this.opts.host, this.opts.http10Port);
-      } catch (e) {
-        this.close();
-        throw e;
+    const auth = new Auth(opts.auth);
+    this.core = new RequestCore(cameras, { maxClients: opts.maxClients, snapshotMaxDelayMs: opts.snapshotMaxDelayMs, version: opts.version, auth });
+    const serve = (app: TemplatedApp) => app.any('/*', (res, req) => this.handle(res, req));
+    if (opts.tls) {
+      checkTls(opts.tls); // clear errors at start-up instead of a failed listen
+      const tlsOptions = { cert_file_name: opts.tls.cert, key_file_name: opts.tls.key, passphrase: opts.tls.passphrase ?? undefined };
+      const secure = serve(this.uws.SSLApp(tlsOptions));
+      if (opts.httpsPort === null) {
+        this.listeners.push({ app: secure, scheme: 'https', port: opts.port });
+      } else {
+        const plain = this.uws.App();
+        if (opts.redirectHttp) plain.any('/*', (res, req) => this.redirectToHttps(res, req));
+        else serve(plain);
+        this.listeners.push({ app: plain, scheme: 'http', port: opts.port }, { app: secure, scheme: 'https', port: opts.httpsPort });
       }
+    } else {
+      this.listeners.push({ app: serve(this.uws.App()), scheme: 'http', port: opts.port });
     }
-    return port;
   }
 
-  private listenUws(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.app.listen(this.opts.host, this.opts.port, (token) => {
-        if (!token) {
-          reject(new Error(`cannot listen on ${this.opts.host}:${this.opts.port} (address in use, or not an address of this machine)`));
-          return;
-        }
-        this.listenSocket = token;
-        this.port = this.uws.us_socket_local_port(token);
-        resolve(this.port);
-      });
-    });
+  /** Opens every listener; throws a message naming the address that failed. */
+  async listen(): Promise<void> {
+    try {
+      for (const l of this.listeners) {
+        let port = l.port;
+        for (const host of this.opts.hosts) port = await this.listenOn(l.app, host, port);
+        this.limitUnsent(port);
+        if (l === this.listeners[0]) this.port = port;
+        if (l.scheme === 'https') this.httpsPort = port;
+      }
+      if (this.opts.unixSocket) await this.listenUnix(this.listeners[0].app, this.opts.unixSocket);
+      if (this.opts.http10Port !== null) {
+        this.http10 = new Http10Listener(this.core, this.opts.maxClients + 64, (m) => this.access(m));
+        this.http10Port = await this.http10.listen(this.opts.hosts[0], this.opts.http10Port);
+      }
+    } catch (e) {
+      this.close();
+      throw e;
+    }
+  }
+
+  /** URLs a person can open (for the start-up log). */
+  urls(): string[] {
+    const shown = this.opts.hosts.map((h) => (h === '0.0.0.0' ? '127.0.0.1' : h === '::' ? '::1' : h));
+    const out: string[] = [];
+    for (const h of shown) {
+      const host = h.includes(':') ? `[${h}]` : h;
+      if (this.listeners[0].scheme === 'http' && !this.opts.redirectHttp) out.push(`http://${host}:${this.port}/`);
+      if (this.httpsPort) out.push(`https://${host}:${this.httpsPort}/`);
+    }
+    if (this.opts.unixSocket) out.push(`unix:${this.opts.unixSocket}`);
+    return out;
   }
 
   close(): void {
-    if (this.listenSocket) this.uws.us_listen_socket_close(this.listenSocket);
-    this.listenSocket = null;
+    for (const s of this.sockets) this.uws.us_listen_socket_close(s);
+    this.sockets.length = 0;
     this.http10?.close();
     this.http10 = null;
   }
 
-  state() {
-    const cam = this.camera.state();
-    return {
-      version: this.opts.version,
-      uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
-      clients: cam.stream.clients,
-      cameras: [cam],
-    };
+  private listenOn(app: TemplatedApp, host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      app.listen(host, port, (token) => {
+        if (!token) {
+          reject(new Error(`cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port} (address in use, or not an address of this machine)`));
+          return;
+        }
+        this.sockets.push(token);
+        resolve(this.uws.us_socket_local_port(token));
+      });
+    });
+  }
+
+  private listenUnix(app: TemplatedApp, path: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      app.listen_unix((token) => {
+        if (!token) {
+          reject(new Error(`cannot listen on unix socket ${path} (folder missing, or no permission)`));
+          return;
+        }
+        this.sockets.push(token);
+        resolve();
+      }, path);
+    });
+  }
+
+  /** Keeps what a slow viewer's connection queues in the kernel small, so it skips frames instead of
+   * lagging seconds behind (see crates/capture/src/sockopt.rs). */
+  private limitUnsent(port: number): void {
+    if (this.opts.unsentLimit <= 0 && this.opts.sendBuffer <= 0) return;
+    try {
+      binding().limitUnsent(port, this.opts.unsentLimit > 0 ? this.opts.unsentLimit : 0x7fffffff, this.opts.sendBuffer);
+    } catch (e) {
+      log.warn(`${(e as Error).message}; slow viewers may lag behind`);
+    }
+  }
+
+  private access(message: string): void {
+    if (this.opts.accessLog) log.info(`access: ${message}`);
+  }
+
+  private redirectToHttps(res: HttpResponse, req: HttpRequest): void {
+    const host = (req.getHeader('host') || '127.0.0.1').replace(/:\d+$/, '');
+    const query = req.getQuery();
+    const target = `https://${host}:${this.httpsPort}${req.getUrl()}${query ? `?${query}` : ''}`;
+    this.access(`${remoteOf(res)} "${req.getMethod().toUpperCase()} ${req.getUrl()}" 301`);
+    res.cork(() => res.writeStatus('301 Moved Permanently').writeHeader('Location', target).end(`see ${target}\n`));
   }
 
   private handle(res: HttpResponse, req: HttpRequest): void {
     const method = req.getMethod();
-    const { route, query } = parseRequest(req.getUrl(), req.getQuery() ?? '');
+    const url = req.getUrl();
+    const parsed = this.core.parse(url, req.getQuery() ?? '');
+    const line = `${remoteOf(res)} "${method.toUpperCase()} ${url}${req.getQuery() ? `?${req.getQuery()}` : ''}"`;
     if (method !== 'get' && method !== 'head') {
+      this.access(`${line} 405`);
       res.cork(() => res.writeStatus('405 Method Not Allowed').writeHeader('Allow', 'GET, HEAD').end('only GET and HEAD\n'));
       return;
     }
-    const head = method === 'head';
-    if (route === 'stream') return this.stream(res, query, head);
-    if (route === 'snapshot') return this.snapshot(res, head);
-    const r = this.textResponse(route, query);
-    this.text(res, r.status, r.type, r.body, head);
-  }
-
-  /** The answers that are plain text, the same on both listeners. */
-  textResponse(route: Route, query: URLSearchParams): { status: string; type: string; body: string } {
-    switch (route) {
-      case 'state':
-        return { status: '200 OK', type: 'application/json', body: JSON.stringify(this.state(), null, 2) + '\n' };
-      case 'metrics': {
-        const perClient = query.get('clients') === '1';
-        const uptime = Math.round((Date.now() - this.startedAt) / 1000);
-        return { status: '200 OK', type: METRICS_CONTENT_TYPE, body: metricsText([this.camera], uptime, perClient) };
-      }
-      case 'viewer':
-        return { status: '200 OK', type: 'text/html; charset=utf-8', body: viewerPage(`mjpgd ${this.camera.name}`) };
-      default:
-        return { status: '404 Not Found', type: 'text/plain', body: 'not found; try /stream, /snapshot, /state, /metrics\n' };
+    if (!this.core.authorized(req.getHeader('authorization'), parsed)) {
+      this.access(`${line} 401`);
+      res.cork(() =>
+        res.writeStatus('401 Unauthorized').writeHeader('WWW-Authenticate', AUTH_CHALLENGE).writeHeader('Content-Type', 'text/plain')
+          .end('authentication required\n'),
+      );
+      return;
     }
+    const head = method === 'head';
+    if (parsed.route === 'stream') return this.stream(res, parsed, head, line);
+    if (parsed.route === 'snapshot') return this.snapshot(res, parsed, head, line);
+    const answer = this.core.text(parsed, url.endsWith('/') ? url.slice(0, -1) : url);
+    this.access(`${line} ${answer.status.slice(0, 3)}`);
+    this.text(res, answer, head);
   }
 
-  refuseStream(): string | null {
-    const limit = this.opts.maxClients;
-    return this.camera.fanout.clientCount >= limit ? `too many viewers (limit ${limit})\n` : null;
-  }
-
-  openStream(sink: ClientSink, remoteAddress: string, transport: string, options: ClientOptions): StreamClient {
-    const client = this.camera.fanout.addClient(sink, { remoteAddress, transport, options });
-    log.debug(`stream client ${client.info.id} (${transport}) from ${remoteAddress}`);
-    return client;
-  }
-
-  closeStream(client: StreamClient): void {
-    this.camera.fanout.removeClient(client);
-  }
-
-  resumeStream(client: StreamClient): void {
-    this.camera.fanout.resume(client);
-  }
-
-  /** A frame captured at most --snapshot-max-delay ms before now, or the next one (null after 5 s). */
-  snapshotFrame(): Promise<SharedFrame | null> {
-    const since = Date.now() * 1000 - this.opts.snapshotMaxDelayMs * 1000;
-    return this.camera.fanout.frameAfter(since, 5000);
-  }
-
-  snapshotError(): string {
-    return `no frame from the camera${this.camera.error ? `: ${this.camera.error}` : ''}\n`;
-  }
-
-  private text(res: HttpResponse, status: string, type: string, body: string, head: boolean): void {
+  private text(res: HttpResponse, a: TextAnswer, head: boolean): void {
     res.cork(() => {
-      res.writeStatus(status).writeHeader('Content-Type', type).writeHeader('Cache-Control', NO_CACHE);
-      if (head) res.endWithoutBody(Buffer.byteLength(body));
-      else res.end(body);
+      res.writeStatus(a.status).writeHeader('Content-Type', a.type).writeHeader('Cache-Control', NO_CACHE);
+      for (const [k, v] of Object.entries(a.headers ?? {})) res.writeHeader(k, v);
+      if (head) res.endWithoutBody(Buffer.byteLength(a.body));
+      else res.end(a.body);
     });
   }
 
-  private stream(res: HttpResponse, query: URLSearchParams, head: boolean): void {
-    const refused = this.refuseStream();
+  private stream(res: HttpResponse, req: ParsedRequest, head: boolean, line: string): void {
+    const refused = this.core.refuseStream();
     if (refused) {
+      this.access(`${line} 503`);
       res.cork(() =>
         res.writeStatus('503 Service Unavailable').writeHeader('Retry-After', '10').writeHeader('Content-Type', 'text/plain')
           .writeHeader('Cache-Control', NO_CACHE).end(refused),
       );
       return;
     }
-    const options = streamOptions(query);
-    const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString();
+    this.access(`${line} 200`);
     let open = true;
     const sink: ClientSink = {
       write(chunk) {
@@ -191,6 +239,7 @@ export class HttpServer implements RequestCore {
         }
       },
     };
+    const advance = streamOptions(req.query).advanceHeaders;
     res.cork(() => {
       res.writeStatus('200 OK')
         .writeHeader('Content-Type', STREAM_CONTENT_TYPE)
@@ -200,38 +249,41 @@ export class HttpServer implements RequestCore {
       if (head) {
         open = false;
         res.endWithoutBody(0);
-      } else if (options.advanceHeaders) {
+      } else if (advance) {
         // The first part's header; every frame then ends with the next one's (see ADVANCE_TRAILER).
         res.tryEnd(ADVANCE_HEADER, ENDLESS);
       }
     });
     if (head) return;
-    const client = this.openStream(sink, remoteAddress, 'uws', options);
+    const remote = remoteOf(res);
+    const stream = this.core.openStream(req, sink, remote, 'uws');
+    log.debug(`stream client ${stream.client.info.id} from ${remote}`);
     res.onAborted(() => {
       open = false;
-      this.closeStream(client);
-      log.debug(`stream client ${client.info.id} gone`);
+      stream.close();
+      log.debug(`stream client ${stream.client.info.id} gone`);
     });
     res.onWritable(() => {
-      this.resumeStream(client);
-      return client.pending === null;
+      stream.resume();
+      return stream.client.pending === null;
     });
   }
 
-  private snapshot(res: HttpResponse, head: boolean): void {
+  private snapshot(res: HttpResponse, req: ParsedRequest, head: boolean, line: string): void {
     let aborted = false;
     res.onAborted(() => {
       aborted = true;
     });
-    void this.snapshotFrame().then((frame) => {
+    void this.core.snapshotFrame(req).then((frame) => {
       if (aborted) {
         frame?.unref();
         return;
       }
+      this.access(`${line} ${frame ? 200 : 503}`);
       res.cork(() => {
         if (!frame) {
           res.writeStatus('503 Service Unavailable').writeHeader('Retry-After', '5').writeHeader('Content-Type', 'text/plain')
-            .end(this.snapshotError());
+            .end(this.core.snapshotError(req));
           return;
         }
         res.writeStatus('200 OK').writeHeader('Content-Type', 'image/jpeg').writeHeader('Cache-Control', NO_CACHE)
@@ -242,4 +294,8 @@ export class HttpServer implements RequestCore {
       frame?.unref();
     });
   }
+}
+
+function remoteOf(res: HttpResponse): string {
+  return Buffer.from(res.getRemoteAddressAsText()).toString();
 }

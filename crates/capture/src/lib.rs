@@ -5,6 +5,7 @@ pub mod frame;
 pub mod jpeg;
 pub mod pattern;
 pub mod pool;
+pub mod sockopt;
 pub mod source;
 pub mod v4l2;
 

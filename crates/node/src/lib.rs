@@ -264,3 +264,13 @@ pub fn render_offline_jpeg(width: u32, height: u32, title: String, reason: Strin
     out.truncate(n);
     Ok(out.into())
 }
+
+/// Bounds the data the kernel may hold unsent for each connection accepted on `port` (TCP_NOTSENT_LOWAT,
+/// plus SO_SNDBUF when `sendBuffer` > 0), by tuning this process's listening socket(s) on that port.
+/// Returns how many listening sockets were changed.
+#[napi]
+pub fn limit_unsent(port: u32, unsent_limit: u32, send_buffer: u32) -> Result<u32> {
+    mjpgd_capture::sockopt::limit_unsent(port as u16, unsent_limit, send_buffer)
+        .map(|n| n as u32)
+        .map_err(|e| Error::new(Status::GenericFailure, format!("tuning the listening socket on port {port}: {e}")))
+}

@@ -16,6 +16,12 @@ const LOOPBACKS = (process.env.MJPGD_VM_LOOPBACKS ?? '').split(' ').filter(Boole
 
 assert.ok(VIVID && LOOPBACKS.length >= 3, 'run inside the VM: node test/vm/run.mjs -- ...');
 
+/** CPU seconds a process has used (utime + stime from /proc; USER_HZ is 100 on Linux). */
+function cpuSeconds(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 async function state(server) {
   return (await (await fetch(`${server.url}/state`)).json()).cameras[0];
 }
@@ -75,12 +81,15 @@ describe('raw camera (vivid, YUYV) encoded once per frame', () => {
       server = await startMjpgd(['--device', VIVID, '--width', '640', '--height', '480', '--fps', '25', '--format', 'yuyv']);
       await until('first frame', async () => (await state(server)).counters.captured > 0);
       const t0 = Date.now();
+      const cpu0 = cpuSeconds(server.child.pid);
+      const captured0 = (await state(server)).counters.captured;
       const { parts } = await readStream(`${server.url}/stream`, { ms: 4000 });
       const seconds = (Date.now() - t0) / 1000;
       assert.ok(parts.length > 0);
       for (const p of parts) assert.deepEqual(p.size, { width: 640, height: 480 });
       const cam = await state(server);
-      console.log(`# vivid YUYV 640x480: ${(parts.length / seconds).toFixed(1)} fps delivered, measured ${cam.source.fps.measured} fps, counters ${JSON.stringify(cam.counters)}`);
+      const perFrame = ((cpuSeconds(server.child.pid) - cpu0) / (cam.counters.captured - captured0)) * 1e3;
+      console.log(`# vivid YUYV 640x480 (encoded): ${(parts.length / seconds).toFixed(1)} fps delivered, measured ${cam.source.fps.measured} fps, mjpgd CPU ${perFrame.toFixed(2)} ms/frame (TCG-emulated CPU), counters ${JSON.stringify(cam.counters)}`);
       assert.equal(cam.source.kind, 'v4l2');
       assert.equal(cam.source.format, 'YUYV');
       assert.equal(cam.source.width, 640);
@@ -130,7 +139,10 @@ describe('MJPEG camera (v4l2loopback) passed through without copies', () => {
     try {
       server = await startMjpgd(['--device', LOOPBACKS[0], '--fps', '25', '--width', '640', '--height', '480']);
       await until('first frame', async () => (await state(server)).counters.captured > 0);
+      const cpu0 = cpuSeconds(server.child.pid);
+      const captured0 = (await state(server)).counters.captured;
       const { parts } = await readStream(`${server.url}/stream`, { ms: 3000 });
+      const perFrame = ((cpuSeconds(server.child.pid) - cpu0) / ((await state(server)).counters.captured - captured0)) * 1e3;
       assert.ok(parts.length > 10, `${parts.length} parts`);
       const known = new Set(frames.map((f) => f.toString('base64')));
       for (const p of parts) assert.ok(known.has(p.body.toString('base64')), 'part is one of the written JPEGs, byte for byte');
@@ -138,7 +150,7 @@ describe('MJPEG camera (v4l2loopback) passed through without copies', () => {
       assert.ok(known.has(snap.toString('base64')), 'snapshot is byte-identical');
       assert.deepEqual(jpegSize(snap), { width: 640, height: 480 });
       const cam = await state(server);
-      console.log(`# v4l2loopback MJPEG: ${parts.length / 3} fps delivered, counters ${JSON.stringify(cam.counters)}, notes ${JSON.stringify(cam.source.notes)}`);
+      console.log(`# v4l2loopback MJPEG (passthrough): ${(parts.length / 3).toFixed(1)} fps delivered, mjpgd CPU ${perFrame.toFixed(2)} ms/frame (TCG-emulated CPU), counters ${JSON.stringify(cam.counters)}, notes ${JSON.stringify(cam.source.notes)}`);
       assert.equal(cam.source.format, 'MJPG');
       assert.equal(cam.counters.bytesCopied, 0, 'passthrough copies no JPEG bytes');
       assert.equal(cam.stream.bytesCopied, 0);
