@@ -296,6 +296,11 @@ export class HttpServer {
   }
 }
 
+/** The viewer's address, IPv6 in its short form (uWS spells it out in full); "unix" on the unix socket. */
 function remoteOf(res: HttpResponse): string {
-  return Buffer.from(res.getRemoteAddressAsText()).toString();
+  const text = Buffer.from(res.getRemoteAddressAsText()).toString();
+  if (text === '') return 'unix';
+  if (!text.includes(':')) return text;
+  const short = new URL(`http://[${text}]/`).hostname.slice(1, -1);
+  return short.startsWith('::ffff:') && short.includes('.') ? short.slice(7) : short;
 }

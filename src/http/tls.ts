@@ -31,7 +31,8 @@ export function checkTls(tls: TlsFiles): void {
     key = crypto.createPrivateKey({ key: keyPem, passphrase: tls.passphrase ?? undefined });
   } catch (e) {
     const msg = (e as Error).message;
-    const hint = /passphrase|decrypt|bad decrypt/i.test(msg) ? ' (encrypted: give the right --tls-passphrase)' : '';
+    const encrypted = /ENCRYPTED/.test(keyPem.toString('latin1'));
+    const hint = encrypted ? ' (encrypted: give the right --tls-passphrase)' : '';
     throw new Error(`TLS key ${tls.key} can't be used${hint}: ${msg}`);
   }
   if (!cert.checkPrivateKey(key)) throw new Error(`TLS key ${tls.key} does not belong to the certificate ${tls.cert}`);

@@ -9,7 +9,9 @@ export const BIN = path.join(ROOT, 'bin', 'mjpgd.js');
 
 /** Runs mjpgd with `args` (plus --port 0 on 127.0.0.1) and resolves once it listens. */
 export async function startMjpgd(args = [], { timeoutMs = 15000, readyFile = null } = {}) {
-  const child = spawn(process.execPath, [BIN, '--host', '127.0.0.1', '--port', '0', ...args], {
+  // Loopback and a free port unless the test chooses.
+  const defaults = [...(args.includes('--host') ? [] : ['--host', '127.0.0.1']), ...(args.includes('--port') ? [] : ['--port', '0'])];
+  const child = spawn(process.execPath, [BIN, ...defaults, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -43,8 +45,6 @@ export async function startMjpgd(args = [], { timeoutMs = 15000, readyFile = nul
       reject(new Error(`mjpgd exited with ${code} before listening:\n${output}`));
     });
   });
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   return {
     port,
