@@ -6,6 +6,7 @@ import { envLayer, fileLayer, merge, printConfig, type Layer } from './config/lo
 import { hashPassword } from './http/auth';
 import { HttpServer } from './http/server';
 import { log } from './log';
+import { FolderSource } from './sources/folder-source';
 import { NativeSource } from './sources/native-source';
 import { ResilientSource } from './sources/resilient-source';
 import type { FrameSource } from './sources/source';
@@ -133,6 +134,7 @@ function startFpsReport(camera: Camera): void {
 /** The frame source for one camera: a device (reopened with backoff when it fails) or the test pattern. */
 function openSource(c: CameraConfig): FrameSource {
   const options = { source: c.source, device: c.device ?? undefined, format: c.format, width: c.width, height: c.height, fps: c.fps, quality: c.quality, buffers: c.buffers };
+  if (c.source === 'folder') return new FolderSource(c.folder!, c.fps);
   return c.source === 'v4l2' ? new ResilientSource(options) : new NativeSource(options);
 }
 

@@ -58,3 +58,38 @@ test('a viewer on a slow link stays close to live: the kernel may hold only --un
     await server.stop();
   }
 });
+
+test('frames without headroom (as from a camera\'s MJPEG buffers) go out as header + JPEG: intact under backpressure, 0 bytes copied', async () => {
+  // A folder source serves files' bytes as they are, like the V4L2 passthrough serves driver buffers.
+  const frames = path.join(dir, 'frames');
+  (await import('node:fs')).mkdirSync(frames);
+  const pattern = await startMjpgd(['--width', '1280', '--height', '720', '--quality', '95', '--fps', '30']);
+  try {
+    for (let i = 0; i < 4; i++) {
+      const jpeg = Buffer.from(await (await fetch(`${pattern.url}/snapshot`)).arrayBuffer());
+      (await import('node:fs')).writeFileSync(path.join(frames, `f${i}.jpg`), jpeg);
+      await new Promise((r) => setTimeout(r, 40));
+    }
+  } finally {
+    await pattern.stop();
+  }
+  const server = await startMjpgd(['--folder', frames, '--fps', '30', '--stall-timeout', '5']);
+  try {
+    for (const p of ['/stream', '/?action=stream&advance_headers=0']) {
+      const r = await run(loadgen, ['--port', String(server.port), '--path', p, '--clients', '50', '--slow', '40', '--slow-rate', '60000', '--duration', '4', '--warmup', '1'], { timeoutMs: 20000 });
+      assert.equal(r.code, 0, r.stderr);
+      const out = JSON.parse(r.stdout.toString());
+      assert.equal(out.connected, 50, JSON.stringify(out));
+      assert.equal(out.failed, 0, `${p}: no framing failures`);
+      assert.equal(out.bad_parts, 0, `${p}: no broken part`);
+      assert.ok(out.fast.parts > 0 && out.slow.parts > 0);
+    }
+    const s = (await (await fetch(`${server.url}/state`)).json()).cameras[0];
+    assert.equal(s.source.kind, 'folder');
+    assert.equal(s.source.width, 1280);
+    assert.equal(s.counters.bytesCopied, 0);
+    assert.equal(s.stream.bytesCopied, 0, 'no JPEG byte copied on the way to 50 viewers');
+  } finally {
+    await server.stop();
+  }
+});

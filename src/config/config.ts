@@ -5,8 +5,10 @@ import type { LogLevel } from '../log';
 export interface CameraConfig {
   /** Path segment for this camera's URLs (/<name>/stream); the first or "default" camera is also at /stream. */
   name: string;
-  source: 'testpattern' | 'v4l2';
+  source: 'testpattern' | 'v4l2' | 'folder';
   device: string | null;
+  /** JPEG files to play (source "folder"). */
+  folder: string | null;
   format: 'auto' | 'mjpeg' | 'yuyv' | 'nv12';
   width: number;
   height: number;

@@ -131,6 +131,7 @@ export function merge(layers: Layer[]): Config {
     const cam = { ...defaults('camera'), ...explicit, name } as CameraConfig;
     // A device given without a source means that camera.
     if (explicit.device !== undefined && explicit.source === undefined) cam.source = 'v4l2';
+    if (explicit.folder !== undefined && explicit.source === undefined) cam.source = 'folder';
     if (cam.source === 'v4l2' && cam.device === null) cam.device = '/dev/video0';
     return cam;
   });
@@ -150,6 +151,7 @@ function checkTogether(c: Config): void {
     throw new ConfigError('server.password_hash must look like scrypt$<salt hex>$<64 hex digits> (make one with mjpgd --hash-password)');
   }
   for (const cam of c.cameras) {
+    if (cam.source === 'folder' && cam.folder === null) throw new ConfigError(`camera ${cam.name}: source folder needs --folder (camera.${cam.name}.folder)`);
     if (cam.device !== null && !cam.device.startsWith('/')) {
       throw new ConfigError(`camera ${cam.name}: device must be an absolute path such as /dev/video0 (got ${JSON.stringify(cam.device)})`);
     }

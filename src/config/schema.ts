@@ -58,8 +58,9 @@ export const SETTINGS: readonly Setting[] = [
   { section: 'log', key: 'access', flag: 'access-log', kind: { type: 'bool' }, default: false, describe: 'log every HTTP request' },
   { section: 'log', key: 'showFps', flag: 'showfps', kind: { type: 'bool' }, default: false, describe: 'log capture fps, clients and per-client fps every few seconds' },
   // [camera.<name>]
-  { section: 'camera', key: 'source', flag: 'source', kind: { type: 'enum', values: ['testpattern', 'v4l2'] }, default: 'testpattern', describe: 'frame source: testpattern, or v4l2 (the default when a device is set)' },
+  { section: 'camera', key: 'source', flag: 'source', kind: { type: 'enum', values: ['testpattern', 'v4l2', 'folder'] }, default: 'testpattern', describe: 'frame source: testpattern, v4l2 (the default when a device is set), or folder (JPEG files played in a loop)' },
   { section: 'camera', key: 'device', flag: 'device', kind: { type: 'path' }, default: null, describe: 'V4L2 camera device, e.g. /dev/video0' },
+  { section: 'camera', key: 'folder', flag: 'folder', kind: { type: 'path' }, default: null, describe: 'folder of .jpg files (or one file) to play in name order, looping (implies --source folder)' },
   { section: 'camera', key: 'format', flag: 'format', kind: { type: 'enum', values: ['auto', 'mjpeg', 'yuyv', 'nv12'] }, default: 'auto', describe: 'camera pixel format: auto (MJPEG if offered), mjpeg, yuyv, nv12' },
   { section: 'camera', key: 'width', flag: 'width', kind: { type: 'int', min: 16, max: 8192 }, default: 640, describe: 'frame width (pixels)' },
   { section: 'camera', key: 'height', flag: 'height', kind: { type: 'int', min: 16, max: 8192 }, default: 480, describe: 'frame height (pixels)' },

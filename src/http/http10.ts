@@ -12,6 +12,7 @@
 import net from 'node:net';
 import { log } from '../log';
 import type { ClientSink } from '../stream/client';
+import type { Chunks } from '../stream/frame';
 import { ADVANCE_HEADER, formatTimestamp, STREAM_CONTENT_TYPE } from '../stream/multipart';
 import { AUTH_CHALLENGE } from './auth';
 import type { RequestCore } from './core';
@@ -31,18 +32,32 @@ class SocketSink implements ClientSink {
 
   constructor(private readonly socket: net.Socket) {}
 
-  write(chunk: Buffer): number {
-    if (!this.open) return chunk.length;
+  write(chunks: Chunks, offset: number): number {
+    const rest = chunks.length - offset;
+    if (!this.open) return rest;
     if (this.owed > 0) {
       // The engine re-offers the rest of the part after a flush: Node already sent it.
       this.owed = 0;
-      return chunk.length;
+      return rest;
     }
-    this.socket.write(chunk, this.afterWrite);
+    // One callback for the part, on its last piece: when Node has handed it all to the kernel.
+    const pieces: Buffer[] = [];
+    let skip = offset;
+    for (const chunk of chunks.list) {
+      if (skip >= chunk.length) {
+        skip -= chunk.length;
+        continue;
+      }
+      pieces.push(skip > 0 ? chunk.subarray(skip) : chunk);
+      skip = 0;
+    }
+    this.socket.cork();
+    pieces.forEach((p, i) => this.socket.write(p, i === pieces.length - 1 ? this.afterWrite : undefined));
+    this.socket.uncork();
     const queued = (this.socket as unknown as { _handle?: { writeQueueSize?: number } })._handle?.writeQueueSize;
-    const held = Math.min(chunk.length, typeof queued === 'number' ? queued : this.socket.writableLength);
+    const held = Math.min(rest, typeof queued === 'number' ? queued : this.socket.writableLength);
     this.owed = held;
-    return chunk.length - held;
+    return rest - held;
   }
 
   close(): void {

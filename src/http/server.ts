@@ -4,13 +4,13 @@ import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from '
 import type { Camera } from '../camera';
 import { log } from '../log';
 import { binding } from '../native/binding';
-import type { ClientSink } from '../stream/client';
 import { ADVANCE_HEADER, formatTimestamp, STREAM_CONTENT_TYPE } from '../stream/multipart';
 import { Auth, AUTH_CHALLENGE, type AuthOptions } from './auth';
 import { RequestCore, type TextAnswer } from './core';
 import { Http10Listener } from './http10';
 import { streamOptions, type ParsedRequest } from './routes';
 import { checkTls, type TlsFiles } from './tls';
+import { ENDLESS, UwsSink } from './uws-sink';
 import { loadUws, type Uws } from './uws';
 
 export interface ServerOptions {
@@ -36,10 +36,6 @@ export interface ServerOptions {
   sendBuffer: number;
 }
 
-/** The body length announced for streams. uWS either sends chunked encoding (which HTTP/1.0 clients
- * can't read, and whose buffering can't be bounded) or a fixed length; a length no stream reaches
- * lets us send with tryEnd and know exactly what each connection took. */
-const ENDLESS = Number.MAX_SAFE_INTEGER;
 const NO_CACHE = 'no-cache, no-store, must-revalidate, max-age=0';
 
 interface Listener {
@@ -220,25 +216,7 @@ export class HttpServer {
       return;
     }
     this.access(`${line} 200`);
-    let open = true;
-    const sink: ClientSink = {
-      write(chunk) {
-        if (!open) return chunk.length;
-        let taken = 0;
-        res.cork(() => {
-          const before = res.getWriteOffset();
-          const [ok] = res.tryEnd(chunk, ENDLESS);
-          taken = ok ? chunk.length : res.getWriteOffset() - before;
-        });
-        return taken;
-      },
-      close() {
-        if (open) {
-          open = false;
-          res.close();
-        }
-      },
-    };
+    const sink = new UwsSink(res);
     const advance = streamOptions(req.query).advanceHeaders;
     res.cork(() => {
       res.writeStatus('200 OK')
@@ -247,7 +225,7 @@ export class HttpServer {
         .writeHeader('Pragma', 'no-cache')
         .writeHeader('Access-Control-Allow-Origin', '*');
       if (head) {
-        open = false;
+        sink.open = false;
         res.endWithoutBody(0);
       } else if (advance) {
         // The first part's header; every frame then ends with the next one's (see ADVANCE_TRAILER).
@@ -259,7 +237,7 @@ export class HttpServer {
     const stream = this.core.openStream(req, sink, remote, 'uws');
     log.debug(`stream client ${stream.client.info.id} from ${remote}`);
     res.onAborted(() => {
-      open = false;
+      sink.open = false;
       stream.close();
       log.debug(`stream client ${stream.client.info.id} gone`);
     });

@@ -1,12 +1,12 @@
 // One viewer of a stream, as the fan-out engine sees it: no HTTP, no uWS.
-import type { SharedFrame } from './frame';
+import type { Chunks, SharedFrame } from './frame';
 
 /** Where a client's bytes go. The HTTP layer implements it over a uWS response or a Node socket. */
 export interface ClientSink {
-  /** Writes as much of `chunk` as the connection takes now; returns the number of bytes taken.
-   * Less than `chunk.length` means backpressure: the engine calls `resume` when writable again,
-   * and then offers exactly the rest of the same chunk. */
-  write(chunk: Buffer): number;
+  /** Writes as much of the part `chunks`, from byte `offset` on, as the connection takes now; returns
+   * the number of bytes taken. Fewer than `chunks.length - offset` means backpressure: the engine calls
+   * `resume` when writable again, and then offers the rest of the same part. */
+  write(chunks: Chunks, offset: number): number;
   /** Closes the connection (stalled client, shutdown). The HTTP layer then calls `removeClient`. */
   close(): void;
 }
@@ -57,7 +57,7 @@ export class StreamClient {
 
   /** The bytes this client gets for `frame`, per its options. Looked up on every write, never kept:
    * a frame copied out of the pool (detachFromPool) moves to new memory. */
-  bytesOf(frame: SharedFrame): Buffer {
+  bytesOf(frame: SharedFrame): Chunks {
     return this.info.options.advanceHeaders ? frame.advancePart : frame.part;
   }
 }

@@ -100,10 +100,10 @@ export class Fanout {
   resume(client: StreamClient): void {
     const frame = client.pending;
     if (!frame) return;
-    const rest = client.bytesOf(frame).subarray(client.pendingOffset);
-    const n = client.sink.write(rest);
+    const part = client.bytesOf(frame);
+    const n = client.sink.write(part, client.pendingOffset);
     this.account(client, n);
-    if (n < rest.length) {
+    if (n < part.length - client.pendingOffset) {
       client.pendingOffset += n;
       return;
     }
@@ -177,10 +177,10 @@ export class Fanout {
     client.pendingRepeat = repeat;
     client.lastSentTimestampUs = frame.timestampUs;
     client.lastSentSeq = frame.seq;
-    const bytes = client.bytesOf(frame);
-    const n = client.sink.write(bytes);
+    const part = client.bytesOf(frame);
+    const n = client.sink.write(part, 0);
     this.account(client, n);
-    if (n < bytes.length) {
+    if (n < part.length) {
       client.pending = frame.ref();
       client.pendingOffset = n;
       client.lastProgressAt = Date.now();

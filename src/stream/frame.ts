@@ -1,5 +1,6 @@
-// A frame shared by every client that sends it: the complete multipart part in one Buffer, and a
-// reference count that gives the pool slot back to the source when the last holder lets go.
+// A frame shared by every client that sends it: the multipart part as at most a few chunks laid out
+// around the JPEG without copying it, and a reference count that gives the pool slot back to the
+// source when the last holder lets go.
 import { ADVANCE_TRAILER, partHeader, PART_TRAILER } from './multipart';
 
 export interface FrameOrigin {
@@ -7,22 +8,33 @@ export interface FrameOrigin {
   release(): void;
 }
 
-const ADVANCE_TRAILER_LENGTH = ADVANCE_TRAILER.length;
+/** Bytes sent as one part, in order. One chunk when the header fits in the slot's headroom
+ * (encoded frames); header + JPEG when it can't (a driver's MJPEG buffer starts with the JPEG). */
+export interface Chunks {
+  list: Buffer[];
+  length: number;
+}
+
+const CRLF = Buffer.from(PART_TRAILER, 'latin1');
+const ADVANCE = Buffer.from(ADVANCE_TRAILER, 'latin1');
+/** The advance trailer after its leading CRLF. */
+const ADVANCE_REST = ADVANCE.subarray(CRLF.length);
+
+function chunks(...list: Buffer[]): Chunks {
+  return { list, length: list.reduce((n, b) => n + b.length, 0) };
+}
 
 export class SharedFrame {
-  /** Header + JPEG + CRLF, contiguous, so each client gets it with one write. */
-  part!: Buffer;
-  /** The JPEG alone (a view into `part`). */
+  /** --boundary, headers, JPEG, CRLF. */
+  part!: Chunks;
+  /** JPEG, CRLF, the next part's header: what advance_headers clients get. */
+  advancePart!: Chunks;
+  /** The JPEG alone. */
   jpeg!: Buffer;
-  /** Bytes copied to build or keep this frame (0 when the part was laid out in the slot's headroom). */
+  /** JPEG bytes copied to keep this frame after its slot went back (0 on the zero-copy path). */
   copiedBytes = 0;
   private refs = 1;
   private origin: FrameOrigin | null;
-  /** JPEG + CRLF + next part's header, for advance_headers clients; built on first use. */
-  private advance: Buffer | null = null;
-  /** The slot region both forms live in: [regionStart, regionEnd) of the slot. */
-  private region!: Buffer;
-  private readonly headerLength: number;
 
   constructor(
     readonly seq: number,
@@ -33,46 +45,7 @@ export class SharedFrame {
     origin: FrameOrigin,
   ) {
     this.origin = origin;
-    const header = partHeader(jpegLength, timestampUs);
-    const headerLength = Buffer.byteLength(header, 'latin1');
-    this.headerLength = headerLength;
-    const jpegEnd = jpegOffset + jpegLength;
-    if (jpegOffset >= headerLength && slot.length >= jpegEnd + PART_TRAILER.length) {
-      // Zero copy: the header goes into the headroom in front of the JPEG, CRLF into the tailroom.
-      // When the tailroom is big enough (it nearly always is: slots are sized for the worst JPEG) the
-      // advance_headers trailer goes there too; it starts with the same CRLF, so both forms coexist.
-      const start = jpegOffset - headerLength;
-      slot.write(header, start, 'latin1');
-      const roomForAdvance = slot.length >= jpegEnd + ADVANCE_TRAILER_LENGTH;
-      slot.write(roomForAdvance ? ADVANCE_TRAILER : PART_TRAILER, jpegEnd, 'latin1');
-      this.region = slot.subarray(start, jpegEnd + (roomForAdvance ? ADVANCE_TRAILER_LENGTH : PART_TRAILER.length));
-      this.part = slot.subarray(start, jpegEnd + PART_TRAILER.length);
-      this.jpeg = slot.subarray(jpegOffset, jpegEnd);
-      if (roomForAdvance) this.advance = slot.subarray(jpegOffset, jpegEnd + ADVANCE_TRAILER_LENGTH);
-    } else {
-      // No room around the JPEG (e.g. a driver's buffer): build the part by copying, and let go
-      // of the slot at once.
-      this.region = Buffer.concat([
-        Buffer.from(header, 'latin1'),
-        slot.subarray(jpegOffset, jpegEnd),
-        Buffer.from(ADVANCE_TRAILER, 'latin1'),
-      ]);
-      this.copiedBytes = jpegLength;
-      this.split(jpegLength);
-      this.releaseOrigin();
-    }
-  }
-
-  /** The bytes an advance_headers client gets for this frame: JPEG, CRLF, the next part's header. */
-  get advancePart(): Buffer {
-    if (!this.advance) {
-      // The slot had no tailroom for the trailer: one copy, once per frame, for all such clients.
-      this.region = Buffer.concat([this.part, Buffer.from(ADVANCE_TRAILER.slice(PART_TRAILER.length), 'latin1')]);
-      this.copiedBytes += this.jpeg.length;
-      this.split(this.jpeg.length);
-      this.releaseOrigin();
-    }
-    return this.advance!;
+    this.layOut(slot, jpegOffset, jpegLength);
   }
 
   /** Whether the frame still occupies a slot of its source's pool. */
@@ -89,25 +62,52 @@ export class SharedFrame {
     if (--this.refs === 0) this.releaseOrigin();
   }
 
-  /** Moves the bytes out of the source's pool into JS memory, so the slot can go back to the
-   * driver while slow clients still send this frame. Returns the bytes copied. */
+  /** Moves the JPEG out of the source's pool into JS memory, so the slot can go back to the driver
+   * while slow clients still send this frame. Returns the bytes copied. */
   detachFromPool(): number {
     if (!this.origin) return 0;
-    const jpegLength = this.jpeg.length;
-    this.region = Buffer.from(this.region);
-    this.split(jpegLength);
-    this.copiedBytes += jpegLength;
+    const header = partHeader(this.jpeg.length, this.timestampUs);
+    const headerLength = Buffer.byteLength(header, 'latin1');
+    const copy = Buffer.allocUnsafe(headerLength + this.jpeg.length + ADVANCE.length);
+    this.jpeg.copy(copy, headerLength);
+    this.layOut(copy, headerLength, this.jpeg.length);
+    this.copiedBytes += this.jpeg.length;
     this.releaseOrigin();
-    return jpegLength;
+    return this.jpeg.length;
   }
 
-  /** Re-derives the views from `region` (header, JPEG, then CRLF or the whole advance trailer). */
-  private split(jpegLength: number): void {
-    const h = this.headerLength;
-    const r = this.region;
-    this.part = r.subarray(0, h + jpegLength + PART_TRAILER.length);
-    this.jpeg = r.subarray(h, h + jpegLength);
-    this.advance = r.length >= h + jpegLength + ADVANCE_TRAILER_LENGTH ? r.subarray(h, h + jpegLength + ADVANCE_TRAILER_LENGTH) : null;
+  /** Writes the part header into the room in front of the JPEG and the trailers after it where there
+   * is room (the slot is ours while leased), and builds the chunk lists. */
+  private layOut(slot: Buffer, offset: number, length: number): void {
+    const header = partHeader(length, this.timestampUs);
+    const headerLength = Buffer.byteLength(header, 'latin1');
+    const end = offset + length;
+    const tail = slot.length - end;
+    this.jpeg = slot.subarray(offset, end);
+    // After the JPEG: the advance trailer (it starts with the part's CRLF), or just the CRLF.
+    let body: Buffer[];
+    let advanceBody: Buffer[];
+    if (tail >= ADVANCE.length) {
+      ADVANCE.copy(slot, end);
+      body = [slot.subarray(offset, end + CRLF.length)];
+      advanceBody = [slot.subarray(offset, end + ADVANCE.length)];
+    } else if (tail >= CRLF.length) {
+      CRLF.copy(slot, end);
+      body = [slot.subarray(offset, end + CRLF.length)];
+      advanceBody = [body[0], ADVANCE_REST];
+    } else {
+      body = [this.jpeg, CRLF];
+      advanceBody = [this.jpeg, ADVANCE];
+    }
+    this.advancePart = chunks(...advanceBody);
+    if (offset >= headerLength) {
+      slot.write(header, offset - headerLength, 'latin1');
+      // Header and JPEG are neighbours: the first body chunk grows backwards over the header.
+      const first = slot.subarray(offset - headerLength, offset + body[0].length);
+      this.part = chunks(first, ...body.slice(1));
+    } else {
+      this.part = chunks(Buffer.from(header, 'latin1'), ...body);
+    }
   }
 
   private releaseOrigin(): void {

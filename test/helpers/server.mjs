@@ -45,7 +45,8 @@ export async function startMjpgd(args = [], { timeoutMs = 15000, readyFile = nul
       reject(new Error(`mjpgd exited with ${code} before listening:\n${output}`));
     });
   });
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  // 'close', not 'exit': by then everything the process wrote has been read into `output`.
+  const exited = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
   return {
     port,
     url: `http://127.0.0.1:${port}`,
@@ -73,7 +74,7 @@ export function runMjpgd(args, { timeoutMs = 10000 } = {}) {
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code) => {
+    child.on('close', (code) => {
       clearTimeout(killer);
       resolve({ code, stdout, stderr });
     });
@@ -90,7 +91,7 @@ export function run(cmd, args, { timeoutMs = 20000 } = {}) {
     child.stderr.on('data', (d) => (stderr += d));
     const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', reject);
-    child.on('exit', (code) => {
+    child.on('close', (code) => {
       clearTimeout(killer);
       resolve({ code, stdout: Buffer.concat(out), stderr });
     });
