@@ -69,6 +69,7 @@ export class ResilientSource implements FrameSource {
       const source = new NativeSource(this.options);
       this.current = source;
       this.info = { ...source.info };
+      if (this.reopenCount === 0) for (const line of source.info.offered ?? []) log.info(`${this.describe()} offers ${line}`);
       for (const note of source.info.notes ?? []) log.info(`${this.describe()}: ${note}`);
       source.start({
         frame: (f) => {

@@ -12,6 +12,8 @@ export interface SourceInfo {
   card?: string | null;
   /** Where the source differs from what was asked. */
   notes?: string[];
+  /** What the device offers (formats, sizes, rates). */
+  offered?: string[];
 }
 
 export interface SourceCounters {

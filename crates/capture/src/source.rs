@@ -46,6 +46,9 @@ pub struct SourceInfo {
     pub card: Option<String>,
     /// Where the source differs from what was asked ("requested 30 fps, the driver set 25 fps").
     pub notes: Vec<String>,
+    /// What the device offers: one line per pixel format, its discrete sizes, and the rates at the
+    /// chosen size ("YUYV: 320x240, 640x480; at 640x480: 25, 15, 5 fps").
+    pub offered: Vec<String>,
 }
 
 /// Counters shared by the capture thread and whoever reports them.

@@ -40,6 +40,7 @@ pub struct SourceInfo {
     pub device: Option<String>,
     pub card: Option<String>,
     pub notes: Vec<String>,
+    pub offered: Vec<String>,
 }
 
 #[napi(object)]
@@ -182,6 +183,7 @@ impl Camera {
             device: i.device.clone(),
             card: i.card.clone(),
             notes: i.notes.clone(),
+            offered: i.offered.clone(),
         }
     }
 

@@ -119,6 +119,7 @@ impl FrameSource for PatternSource {
             device: None,
             card: None,
             notes: vec![],
+            offered: vec![],
         }
     }
 

@@ -96,10 +96,30 @@ fn pick_format(offered: &[u32], wanted: &str, path: &str) -> Result<u32, Capture
     })
 }
 
+/// One line per format: its discrete sizes, and for the format in use the rates at the chosen size.
+fn describe_modes(dev: &Device, formats: &[u32], chosen: &DeviceFormat) -> Vec<String> {
+    formats
+        .iter()
+        .map(|&f| {
+            let sizes = dev.frame_sizes(f).iter().map(|(w, h)| format!("{w}x{h}")).collect::<Vec<_>>();
+            let mut line = format!("{}: {}", fourcc_name(f), if sizes.is_empty() { "any size".to_string() } else { sizes.join(", ") });
+            if f == chosen.fourcc {
+                let rates = dev.frame_rates(f, chosen.width, chosen.height);
+                if !rates.is_empty() {
+                    let rates = rates.iter().map(|r| format!("{}", (r * 100.0).round() / 100.0)).collect::<Vec<_>>();
+                    line += &format!("; at {}x{}: {} fps", chosen.width, chosen.height, rates.join(", "));
+                }
+            }
+            line
+        })
+        .collect()
+}
+
 impl V4l2Source {
     pub fn open(opts: &V4l2Options) -> Result<V4l2Source, CaptureError> {
         let dev = Device::open(&opts.device)?;
-        let fourcc = pick_format(&dev.formats(), &opts.format, &opts.device)?;
+        let formats = dev.formats();
+        let fourcc = pick_format(&formats, &opts.format, &opts.device)?;
         let format = dev.set_format(opts.width, opts.height, fourcc)?;
         if format.fourcc != fourcc {
             return Err(CaptureError::new(CaptureErrorKind::Unsupported, format!("{}: asked for {}, the driver set {}", opts.device, fourcc_name(fourcc), fourcc_name(format.fourcc))));
@@ -150,6 +170,7 @@ impl V4l2Source {
             device: Some(opts.device.clone()),
             card: Some(dev.card.clone()),
             notes,
+            offered: describe_modes(&dev, &formats, &format),
         };
         // A camera that sends nothing for this long is reported, not waited on forever.
         let silence_ms = ((4000.0 / fps.max(0.1)) as i32).max(2000);
