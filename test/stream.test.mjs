@@ -158,3 +158,46 @@ describe('/state', () => {
     assert.equal((await fetch(`${server.url}/state`)).status, 200);
   });
 });
+
+describe('bad requests', () => {
+  /** Sends raw bytes and returns what came back before the server closed (or 2 s passed). */
+  function raw(bytes) {
+    return new Promise((resolve) => {
+      const s = net.connect(server.port, '127.0.0.1', () => s.write(bytes));
+      const chunks = [];
+      const timer = setTimeout(() => s.destroy(), 2000);
+      s.on('data', (d) => chunks.push(d));
+      s.on('error', () => {});
+      s.on('close', () => {
+        clearTimeout(timer);
+        resolve(Buffer.concat(chunks).toString('latin1'));
+      });
+    });
+  }
+
+  test('garbage, oversized heads and bad methods get an error or a close, never a crash', async () => {
+    const answers = await Promise.all([
+      raw('GARBAGE\r\n\r\n'),
+      raw(`GET /stream HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(1024 * 1024)}\r\n\r\n`),
+      raw('GET /\x00\x01 HTTP/1.1\r\nHost: x\r\n\r\n'),
+      raw('DELETE /stream HTTP/1.1\r\nHost: x\r\n\r\n'),
+    ]);
+    for (const a of answers) assert.ok(a === '' || /^HTTP\/1\.1 4\d\d/.test(a), `an error status or a close, got ${JSON.stringify(a.slice(0, 40))}`);
+    assert.match(answers[3], /^HTTP\/1\.1 405/);
+    assert.ok(!answers.some((a) => a.includes('\xff\xd8')), 'no frame bytes for bad requests');
+    const state = await (await fetch(`${server.url}/state`)).json();
+    assert.equal(state.clients, 0);
+    const { parts } = await readStream(`${server.url}/stream`, { maxParts: 1, ms: 3000 });
+    assert.equal(parts.length, 1, 'still streaming');
+  });
+
+  test('a hundred connections that send nothing do not stop others from streaming', async () => {
+    const idle = await Promise.all(Array.from({ length: 100 }, () => new Promise((r) => { const s = net.connect(server.port, '127.0.0.1', () => r(s)); s.on('error', () => {}); })));
+    try {
+      const { parts } = await readStream(`${server.url}/stream`, { maxParts: 3, ms: 3000 });
+      assert.equal(parts.length, 3);
+    } finally {
+      for (const s of idle) s.destroy();
+    }
+  });
+});
