@@ -8,6 +8,9 @@ export class Camera {
   /** Frames per second actually received from the source over the last second. */
   measuredFps = 0;
   error: string | null = null;
+  /** How often the source failed, and the last reason (kept after it recovers). */
+  errorCount = 0;
+  lastError: string | null = null;
   private framesThisSecond = 0;
   private readonly ticker: NodeJS.Timeout;
 
@@ -39,6 +42,8 @@ export class Camera {
       status: (state, message) => {
         if (state === 'error') {
           this.error = message;
+          this.errorCount++;
+          this.lastError = message;
           log.error(`camera ${this.name}: ${message}`);
         } else {
           this.error = null;
@@ -55,6 +60,7 @@ export class Camera {
       source: { ...this.source.info, fps: { desired: this.source.info.fps, measured: this.measuredFps } },
       online: this.error === null,
       error: this.error,
+      errors: { count: this.errorCount, last: this.lastError },
       counters: this.source.counters(),
       stream: totals,
       clients: clientList,

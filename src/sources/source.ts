@@ -14,6 +14,8 @@ export interface SourceInfo {
   notes?: string[];
   /** What the device offers (formats, sizes, rates). */
   offered?: string[];
+  /** Capture buffers shared with the driver: "userptr" or "mmap" (V4L2 only). */
+  buffers?: string;
 }
 
 export interface SourceCounters {

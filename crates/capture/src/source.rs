@@ -49,6 +49,9 @@ pub struct SourceInfo {
     /// What the device offers: one line per pixel format, its discrete sizes, and the rates at the
     /// chosen size ("YUYV: 320x240, 640x480; at 640x480: 25, 15, 5 fps").
     pub offered: Vec<String>,
+    /// How capture buffers are shared with the driver: "userptr" (mjpgd's memory, headroom for the
+    /// part header), "mmap" (the driver's), or "" for sources without a driver.
+    pub buffers: String,
 }
 
 /// Counters shared by the capture thread and whoever reports them.

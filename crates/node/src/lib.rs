@@ -41,6 +41,7 @@ pub struct SourceInfo {
     pub card: Option<String>,
     pub notes: Vec<String>,
     pub offered: Vec<String>,
+    pub buffers: String,
 }
 
 #[napi(object)]
@@ -184,6 +185,7 @@ impl Camera {
             card: i.card.clone(),
             notes: i.notes.clone(),
             offered: i.offered.clone(),
+            buffers: i.buffers.clone(),
         }
     }
 

@@ -120,6 +120,7 @@ impl FrameSource for PatternSource {
             card: None,
             notes: vec![],
             offered: vec![],
+            buffers: String::new(),
         }
     }
 

@@ -1,5 +1,9 @@
-//! The driver's buffers, mapped once. A buffer the capture thread dequeued is leased to JS as-is
-//! (zero copy); JS's release puts it on a queue and wakes the capture thread, which re-queues it.
+//! The driver's buffers. A buffer the capture thread dequeued is leased to JS as-is (zero copy); JS's
+//! release puts it on a queue and wakes the capture thread, which re-queues it.
+//!
+//! Two kinds: USERPTR buffers are mjpgd's own memory, each with a page of headroom in front of where the
+//! driver writes, so the multipart header goes right before the JPEG and a part leaves in one write.
+//! Drivers without USERPTR get MMAP buffers, mapped once (the JPEG then starts the buffer).
 use super::device::Device;
 use super::sys::*;
 use crate::source::{CaptureError, CaptureErrorKind};
@@ -12,7 +16,13 @@ struct Mapping {
     len: usize,
 }
 
+/// Headroom in front of USERPTR data: one page, so the driver's part stays page-aligned.
+pub const USER_HEADROOM: usize = 4096;
+/// Room after USERPTR data for the part's trailer.
+const USER_TAILROOM: usize = 256;
+
 pub struct MmapBuffers {
+    memory: u32,
     maps: Vec<Mapping>,
     leased: Vec<AtomicBool>,
     released: Mutex<Vec<u32>>,
@@ -36,7 +46,7 @@ impl MmapBuffers {
         if wake_fd < 0 {
             return Err(CaptureError::new(CaptureErrorKind::Io, format!("eventfd: {}", std::io::Error::last_os_error())));
         }
-        let mut bufs = MmapBuffers { maps: vec![], leased: vec![], released: Mutex::new(vec![]), wake_fd };
+        let mut bufs = MmapBuffers { memory: MEMORY_MMAP, maps: vec![], leased: vec![], released: Mutex::new(vec![]), wake_fd };
         for index in 0..req.count {
             let mut b = query(index);
             xioctl(dev.fd(), VIDIOC_QUERYBUF, &mut b).map_err(|e| dev.error("VIDIOC_QUERYBUF", e))?;
@@ -53,6 +63,54 @@ impl MmapBuffers {
         Ok(bufs)
     }
 
+    /// REQBUFS for `count` USERPTR buffers of `size` bytes each, in page-aligned memory with headroom.
+    /// Fails (and the caller falls back to MMAP) when the driver doesn't do USERPTR.
+    pub fn user(dev: &Device, count: u32, size: usize) -> Result<MmapBuffers, CaptureError> {
+        let mut req = v4l2_requestbuffers { count, type_: BUF_TYPE_VIDEO_CAPTURE, memory: MEMORY_USERPTR, ..Default::default() };
+        xioctl(dev.fd(), VIDIOC_REQBUFS, &mut req).map_err(|e| dev.error("VIDIOC_REQBUFS (USERPTR)", e))?;
+        if req.count < 2 {
+            return Err(CaptureError::new(CaptureErrorKind::Unsupported, format!("{}: the driver gave only {} USERPTR buffer(s)", dev.path, req.count)));
+        }
+        let wake_fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+        if wake_fd < 0 {
+            return Err(CaptureError::new(CaptureErrorKind::Io, format!("eventfd: {}", std::io::Error::last_os_error())));
+        }
+        let mut bufs = MmapBuffers { memory: MEMORY_USERPTR, maps: vec![], leased: vec![], released: Mutex::new(vec![]), wake_fd };
+        let len = USER_HEADROOM + size.div_ceil(4096) * 4096 + USER_TAILROOM;
+        for _ in 0..req.count {
+            let mut ptr: *mut c_void = std::ptr::null_mut();
+            if unsafe { libc::posix_memalign(&mut ptr, 4096, len) } != 0 {
+                return Err(CaptureError::new(CaptureErrorKind::Io, "out of memory for capture buffers"));
+            }
+            bufs.maps.push(Mapping { ptr: ptr as *mut u8, len });
+            bufs.leased.push(AtomicBool::new(false));
+        }
+        Ok(bufs)
+    }
+
+    /// Where the driver's data starts inside each buffer.
+    pub fn data_offset(&self) -> usize {
+        if self.memory == MEMORY_USERPTR { USER_HEADROOM } else { 0 }
+    }
+
+    /// Hands buffer `index` (back) to the driver.
+    pub fn queue(&self, dev: &Device, index: u32) -> Result<(), CaptureError> {
+        let mut b = self.query(index);
+        xioctl(dev.fd(), VIDIOC_QBUF, &mut b).map_err(|e| dev.error("VIDIOC_QBUF", e))
+    }
+
+    /// A v4l2_buffer naming buffer `index` of this set (for QBUF/DQBUF).
+    pub fn query(&self, index: u32) -> v4l2_buffer {
+        let mut b = query(index);
+        b.memory = self.memory;
+        if self.memory == MEMORY_USERPTR {
+            let m = &self.maps[index as usize];
+            b.m.userptr = unsafe { m.ptr.add(USER_HEADROOM) } as libc::c_ulong;
+            b.length = (m.len - USER_HEADROOM - USER_TAILROOM) as u32;
+        }
+        b
+    }
+
     pub fn count(&self) -> usize {
         self.maps.len()
     }
@@ -61,9 +119,11 @@ impl MmapBuffers {
         (self.maps[index].ptr, self.maps[index].len)
     }
 
+    /// The driver's data in buffer `index` (at most `len` bytes of it).
     pub fn bytes(&self, index: usize, len: usize) -> &[u8] {
         let m = &self.maps[index];
-        unsafe { std::slice::from_raw_parts(m.ptr, len.min(m.len)) }
+        let start = self.data_offset();
+        unsafe { std::slice::from_raw_parts(m.ptr.add(start), len.min(m.len - start)) }
     }
 
     pub fn wake_fd(&self) -> i32 {
@@ -101,7 +161,11 @@ impl MmapBuffers {
 impl Drop for MmapBuffers {
     fn drop(&mut self) {
         for m in &self.maps {
-            unsafe { libc::munmap(m.ptr as *mut c_void, m.len) };
+            if self.memory == MEMORY_USERPTR {
+                unsafe { libc::free(m.ptr as *mut c_void) };
+            } else {
+                unsafe { libc::munmap(m.ptr as *mut c_void, m.len) };
+            }
         }
         unsafe { libc::close(self.wake_fd) };
     }

@@ -1,7 +1,7 @@
 //! A V4L2 camera as a frame source: MJPEG passed through from the driver's buffers without a copy,
 //! raw formats encoded once per frame into the shared pool.
 use super::device::{control_key, Control, Device, DeviceFormat};
-use super::mmap::{query, MmapBuffers};
+use super::mmap::MmapBuffers;
 use super::raw::Planes;
 use super::sys::*;
 use crate::frame::{now_us, Frame};
@@ -144,7 +144,10 @@ impl V4l2Source {
             }
         };
         let passthrough = format.fourcc == MJPG || format.fourcc == JPEG;
-        let mmap = MmapBuffers::map(&dev, opts.buffers.clamp(2, 32))?;
+        let count = opts.buffers.clamp(2, 32);
+        // USERPTR buffers with headroom where the driver supports them (an MJPEG part then leaves in
+        // one write), else the driver's own MMAP buffers.
+        let mmap = MmapBuffers::user(&dev, count, format.size_image as usize).or_else(|_| MmapBuffers::map(&dev, count))?;
         let (w, h) = (format.width as usize, format.height as usize);
         let encoder = (!passthrough).then(|| (Encoder::new(opts.quality), Planes::new(w, h, if format.fourcc == NV12 { 2 } else { 1 })));
         // Passthrough needs the pool only for frames missing their Huffman tables, so a small one.
@@ -154,10 +157,13 @@ impl V4l2Source {
             (opts.buffers.clamp(2, 32) as usize, w * h * 2 + 4096)
         };
         let pool = Some(Arc::new(SlotPool::new(pool_slots, HEADROOM + pool_bytes + TAILROOM)));
+        let mmap_kind_is_user = mmap.data_offset() > 0;
+        if passthrough && !mmap_kind_is_user {
+            notes.push("the driver has no USERPTR buffers: each part goes out as header + JPEG (two writes)".into());
+        }
         let slots = Arc::new(V4l2Slots { mmap, pool });
         for i in 0..slots.mmap.count() as u32 {
-            let mut b = query(i);
-            xioctl(dev.fd(), VIDIOC_QBUF, &mut b).map_err(|e| dev.error("VIDIOC_QBUF", e))?;
+            slots.mmap.queue(&dev, i)?;
         }
         let mut t: i32 = BUF_TYPE_VIDEO_CAPTURE as i32;
         xioctl(dev.fd(), VIDIOC_STREAMON, &mut t).map_err(|e| dev.error("VIDIOC_STREAMON", e))?;
@@ -171,6 +177,7 @@ impl V4l2Source {
             card: Some(dev.card.clone()),
             notes,
             offered: describe_modes(&dev, &formats, &format),
+            buffers: if mmap_kind_is_user { "userptr".into() } else { "mmap".into() },
         };
         // A camera that sends nothing for this long is reported, not waited on forever.
         let silence_ms = ((4000.0 / fps.max(0.1)) as i32).max(2000);
@@ -196,8 +203,7 @@ impl V4l2Source {
     }
 
     fn requeue(&self, index: u32) -> Result<(), CaptureError> {
-        let mut b = query(index);
-        xioctl(self.dev.fd(), VIDIOC_QBUF, &mut b).map_err(|e| self.dev.error("VIDIOC_QBUF", e))
+        self.slots.mmap.queue(&self.dev, index)
     }
 
     fn requeue_released(&self) -> Result<(), CaptureError> {
@@ -230,7 +236,7 @@ impl V4l2Source {
     }
 
     fn dequeue(&self) -> Result<Option<v4l2_buffer>, CaptureError> {
-        let mut b = query(0);
+        let mut b = self.slots.mmap.query(0);
         match xioctl(self.dev.fd(), VIDIOC_DQBUF, &mut b) {
             Ok(()) => Ok(Some(b)),
             Err(e) if e.raw_os_error() == Some(libc::EAGAIN) => Ok(None),
@@ -277,7 +283,8 @@ impl V4l2Source {
                 match find_end(data) {
                     Some(len) if len >= MIN_JPEG && has_huffman_tables(&data[..len]) => {
                         self.slots.mmap.lease(index);
-                        Frame { slot: b.index, offset: 0, length: len as u32, seq, timestamp_us: now }
+                        let offset = self.slots.mmap.data_offset() as u32;
+                        Frame { slot: b.index, offset, length: len as u32, seq, timestamp_us: now }
                     }
                     Some(len) if len >= MIN_JPEG => return self.with_huffman_tables(&data[..len], b.index, seq, now, stats),
                     _ => {

@@ -6,6 +6,7 @@ use std::os::raw::{c_int, c_ulong, c_void};
 
 pub const BUF_TYPE_VIDEO_CAPTURE: u32 = 1;
 pub const MEMORY_MMAP: u32 = 1;
+pub const MEMORY_USERPTR: u32 = 2;
 pub const FIELD_ANY: u32 = 0;
 pub const CAP_VIDEO_CAPTURE: u32 = 0x0000_0001;
 pub const CAP_STREAMING: u32 = 0x0400_0000;
