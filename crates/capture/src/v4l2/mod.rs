@@ -1,6 +1,6 @@
 //! V4L2 capture: a device opened and configured, its mmap buffer pool, and the frame source over it.
+mod buffers;
 mod device;
-mod mmap;
 mod raw;
 mod source;
 pub mod sys;

@@ -1,7 +1,7 @@
 //! A V4L2 camera as a frame source: MJPEG passed through from the driver's buffers without a copy,
 //! raw formats encoded once per frame into the shared pool.
 use super::device::{control_key, Control, Device, DeviceFormat};
-use super::mmap::MmapBuffers;
+use super::buffers::DriverBuffers;
 use super::raw::Planes;
 use super::sys::*;
 use crate::frame::{now_us, Frame};
@@ -33,7 +33,7 @@ const MIN_JPEG: usize = 125;
 /// Slots 0..n are the driver's buffers; n.. are the pool's (encoded frames, and MJPEG frames that
 /// needed their Huffman tables added).
 struct V4l2Slots {
-    mmap: MmapBuffers,
+    driver: DriverBuffers,
     pool: Option<Arc<SlotPool>>,
 }
 
@@ -45,24 +45,24 @@ impl V4l2Slots {
 
 impl SharedSlots for V4l2Slots {
     fn count(&self) -> usize {
-        self.mmap.count() + self.pool.as_ref().map_or(0, |p| p.len())
+        self.driver.count() + self.pool.as_ref().map_or(0, |p| p.len())
     }
     fn region(&self, slot: usize) -> (*mut u8, usize) {
-        let n = self.mmap.count();
+        let n = self.driver.count();
         match &self.pool {
             Some(p) if slot >= n => (p.slot_ptr(slot - n), p.capacity()),
-            _ => self.mmap.region(slot),
+            _ => self.driver.region(slot),
         }
     }
     fn release(&self, slot: usize) -> bool {
-        let n = self.mmap.count();
+        let n = self.driver.count();
         match &self.pool {
             Some(p) if slot >= n => p.release(slot - n),
-            _ => self.mmap.release(slot),
+            _ => self.driver.release(slot),
         }
     }
     fn leased(&self) -> usize {
-        self.mmap.leased_count() + self.pool.as_ref().map_or(0, |p| p.leased())
+        self.driver.leased_count() + self.pool.as_ref().map_or(0, |p| p.leased())
     }
 }
 
@@ -147,7 +147,7 @@ impl V4l2Source {
         let count = opts.buffers.clamp(2, 32);
         // USERPTR buffers with headroom where the driver supports them (an MJPEG part then leaves in
         // one write), else the driver's own MMAP buffers.
-        let mmap = MmapBuffers::user(&dev, count, format.size_image as usize).or_else(|_| MmapBuffers::map(&dev, count))?;
+        let driver = DriverBuffers::user(&dev, count, format.size_image as usize).or_else(|_| DriverBuffers::map(&dev, count))?;
         let (w, h) = (format.width as usize, format.height as usize);
         let encoder = (!passthrough).then(|| (Encoder::new(opts.quality), Planes::new(w, h, if format.fourcc == NV12 { 2 } else { 1 })));
         // Passthrough needs the pool only for frames missing their Huffman tables, so a small one.
@@ -157,13 +157,13 @@ impl V4l2Source {
             (opts.buffers.clamp(2, 32) as usize, w * h * 2 + 4096)
         };
         let pool = Some(Arc::new(SlotPool::new(pool_slots, HEADROOM + pool_bytes + TAILROOM)));
-        let mmap_kind_is_user = mmap.data_offset() > 0;
-        if passthrough && !mmap_kind_is_user {
+        let in_our_memory = driver.data_offset() > 0;
+        if passthrough && !in_our_memory {
             notes.push("the driver has no USERPTR buffers: each part goes out as header + JPEG (two writes)".into());
         }
-        let slots = Arc::new(V4l2Slots { mmap, pool });
-        for i in 0..slots.mmap.count() as u32 {
-            slots.mmap.queue(&dev, i)?;
+        let slots = Arc::new(V4l2Slots { driver, pool });
+        for i in 0..slots.driver.count() as u32 {
+            slots.driver.queue(&dev, i)?;
         }
         let mut t: i32 = BUF_TYPE_VIDEO_CAPTURE as i32;
         xioctl(dev.fd(), VIDIOC_STREAMON, &mut t).map_err(|e| dev.error("VIDIOC_STREAMON", e))?;
@@ -177,7 +177,7 @@ impl V4l2Source {
             card: Some(dev.card.clone()),
             notes,
             offered: describe_modes(&dev, &formats, &format),
-            buffers: if mmap_kind_is_user { "userptr".into() } else { "mmap".into() },
+            buffers: if in_our_memory { "userptr".into() } else { "mmap".into() },
         };
         // A camera that sends nothing for this long is reported, not waited on forever.
         let silence_ms = ((4000.0 / fps.max(0.1)) as i32).max(2000);
@@ -203,11 +203,11 @@ impl V4l2Source {
     }
 
     fn requeue(&self, index: u32) -> Result<(), CaptureError> {
-        self.slots.mmap.queue(&self.dev, index)
+        self.slots.driver.queue(&self.dev, index)
     }
 
     fn requeue_released(&self) -> Result<(), CaptureError> {
-        for index in self.slots.mmap.take_released() {
+        for index in self.slots.driver.take_released() {
             self.requeue(index)?;
         }
         Ok(())
@@ -217,7 +217,7 @@ impl V4l2Source {
     fn wait(&self) -> Result<bool, CaptureError> {
         let mut fds = [
             libc::pollfd { fd: self.dev.fd(), events: libc::POLLIN, revents: 0 },
-            libc::pollfd { fd: self.slots.mmap.wake_fd(), events: libc::POLLIN, revents: 0 },
+            libc::pollfd { fd: self.slots.driver.wake_fd(), events: libc::POLLIN, revents: 0 },
         ];
         // Short slices so a stop request is noticed quickly; silence is measured across them.
         let r = unsafe { libc::poll(fds.as_mut_ptr(), 2, 200) };
@@ -227,7 +227,7 @@ impl V4l2Source {
         }
         if fds[0].revents & (libc::POLLERR | libc::POLLHUP | libc::POLLNVAL) != 0 && fds[0].revents & libc::POLLIN == 0 {
             // POLLERR with every buffer leased just means "nothing queued"; otherwise the device is gone.
-            if self.slots.mmap.leased_count() < self.slots.mmap.count() {
+            if self.slots.driver.leased_count() < self.slots.driver.count() {
                 return Err(CaptureError::new(CaptureErrorKind::DeviceGone, format!("{} stopped delivering frames (unplugged?)", self.dev.path)));
             }
             return Ok(false);
@@ -236,7 +236,7 @@ impl V4l2Source {
     }
 
     fn dequeue(&self) -> Result<Option<v4l2_buffer>, CaptureError> {
-        let mut b = self.slots.mmap.query(0);
+        let mut b = self.slots.driver.query(0);
         match xioctl(self.dev.fd(), VIDIOC_DQBUF, &mut b) {
             Ok(()) => Ok(Some(b)),
             Err(e) if e.raw_os_error() == Some(libc::EAGAIN) => Ok(None),
@@ -279,11 +279,11 @@ impl V4l2Source {
         Ok(Some(match encoder {
             None => {
                 // Drivers may claim the whole buffer as used: the JPEG ends at its EOI marker.
-                let data = self.slots.mmap.bytes(index, b.bytesused as usize);
+                let data = self.slots.driver.bytes(index, b.bytesused as usize);
                 match find_end(data) {
                     Some(len) if len >= MIN_JPEG && has_huffman_tables(&data[..len]) => {
-                        self.slots.mmap.lease(index);
-                        let offset = self.slots.mmap.data_offset() as u32;
+                        self.slots.driver.lease(index);
+                        let offset = self.slots.driver.data_offset() as u32;
                         Frame { slot: b.index, offset, length: len as u32, seq, timestamp_us: now }
                     }
                     Some(len) if len >= MIN_JPEG => return self.with_huffman_tables(&data[..len], b.index, seq, now, stats),
@@ -295,7 +295,7 @@ impl V4l2Source {
                 }
             }
             Some((encoder, planes)) => {
-                let data = self.slots.mmap.bytes(index, b.bytesused as usize);
+                let data = self.slots.driver.bytes(index, b.bytesused as usize);
                 let ok = if self.format.fourcc == NV12 {
                     planes.fill_nv12(data, self.format.bytes_per_line as usize)
                 } else {
@@ -316,7 +316,7 @@ impl V4l2Source {
                 match encoder.encode(&planes.image(), &mut out[HEADROOM..end]) {
                     Ok(len) => {
                         pool.lease(slot);
-                        let slot = (self.slots.mmap.count() + slot) as u32;
+                        let slot = (self.slots.driver.count() + slot) as u32;
                         Frame { slot, offset: HEADROOM as u32, length: len as u32, seq, timestamp_us: now }
                     }
                     Err(e) => {
@@ -344,7 +344,7 @@ impl V4l2Source {
             Some((slot, Some(len))) => {
                 pool.lease(slot);
                 CaptureStats::add(&stats.bytes_copied, jpeg.len() as u64);
-                let slot = (self.slots.mmap.count() + slot) as u32;
+                let slot = (self.slots.driver.count() + slot) as u32;
                 Ok(Some(Frame { slot, offset: HEADROOM as u32, length: len as u32, seq, timestamp_us: now }))
             }
             Some((slot, None)) => {

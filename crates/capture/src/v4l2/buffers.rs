@@ -21,7 +21,7 @@ pub const USER_HEADROOM: usize = 4096;
 /// Room after USERPTR data for the part's trailer.
 const USER_TAILROOM: usize = 256;
 
-pub struct MmapBuffers {
+pub struct DriverBuffers {
     memory: u32,
     maps: Vec<Mapping>,
     leased: Vec<AtomicBool>,
@@ -31,23 +31,35 @@ pub struct MmapBuffers {
 }
 
 // The mappings stay valid until drop; access is serialised by the lease flags.
-unsafe impl Send for MmapBuffers {}
-unsafe impl Sync for MmapBuffers {}
+unsafe impl Send for DriverBuffers {}
+unsafe impl Sync for DriverBuffers {}
 
-impl MmapBuffers {
-    /// REQBUFS + QUERYBUF + mmap for `count` buffers (the driver may give more or fewer).
-    pub fn map(dev: &Device, count: u32) -> Result<MmapBuffers, CaptureError> {
-        let mut req = v4l2_requestbuffers { count, type_: BUF_TYPE_VIDEO_CAPTURE, memory: MEMORY_MMAP, ..Default::default() };
-        xioctl(dev.fd(), VIDIOC_REQBUFS, &mut req).map_err(|e| dev.error("VIDIOC_REQBUFS", e))?;
+impl DriverBuffers {
+    /// REQBUFS for `count` buffers of the given memory kind (the driver may give more or fewer), and
+    /// the release queue's eventfd; the caller adds the memory.
+    fn request(dev: &Device, count: u32, memory: u32) -> Result<(u32, DriverBuffers), CaptureError> {
+        let kind = if memory == MEMORY_USERPTR { "USERPTR" } else { "MMAP" };
+        let mut req = v4l2_requestbuffers { count, type_: BUF_TYPE_VIDEO_CAPTURE, memory, ..Default::default() };
+        xioctl(dev.fd(), VIDIOC_REQBUFS, &mut req).map_err(|e| dev.error(&format!("VIDIOC_REQBUFS ({kind})"), e))?;
         if req.count < 2 {
-            return Err(CaptureError::new(CaptureErrorKind::Unsupported, format!("{}: the driver gave only {} buffer(s)", dev.path, req.count)));
+            return Err(CaptureError::new(CaptureErrorKind::Unsupported, format!("{}: the driver gave only {} {kind} buffer(s)", dev.path, req.count)));
         }
         let wake_fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
         if wake_fd < 0 {
             return Err(CaptureError::new(CaptureErrorKind::Io, format!("eventfd: {}", std::io::Error::last_os_error())));
         }
-        let mut bufs = MmapBuffers { memory: MEMORY_MMAP, maps: vec![], leased: vec![], released: Mutex::new(vec![]), wake_fd };
-        for index in 0..req.count {
+        Ok((req.count, DriverBuffers { memory, maps: vec![], leased: vec![], released: Mutex::new(vec![]), wake_fd }))
+    }
+
+    fn push(&mut self, ptr: *mut u8, len: usize) {
+        self.maps.push(Mapping { ptr, len });
+        self.leased.push(AtomicBool::new(false));
+    }
+
+    /// The driver's own buffers: REQBUFS + QUERYBUF + mmap.
+    pub fn map(dev: &Device, count: u32) -> Result<DriverBuffers, CaptureError> {
+        let (count, mut bufs) = Self::request(dev, count, MEMORY_MMAP)?;
+        for index in 0..count {
             let mut b = query(index);
             xioctl(dev.fd(), VIDIOC_QUERYBUF, &mut b).map_err(|e| dev.error("VIDIOC_QUERYBUF", e))?;
             let len = b.length as usize;
@@ -57,33 +69,22 @@ impl MmapBuffers {
             if ptr == libc::MAP_FAILED {
                 return Err(dev.error("mmap", std::io::Error::last_os_error()));
             }
-            bufs.maps.push(Mapping { ptr: ptr as *mut u8, len });
-            bufs.leased.push(AtomicBool::new(false));
+            bufs.push(ptr as *mut u8, len);
         }
         Ok(bufs)
     }
 
-    /// REQBUFS for `count` USERPTR buffers of `size` bytes each, in page-aligned memory with headroom.
+    /// mjpgd's own page-aligned memory for frames of up to `size` bytes, with headroom (USERPTR).
     /// Fails (and the caller falls back to MMAP) when the driver doesn't do USERPTR.
-    pub fn user(dev: &Device, count: u32, size: usize) -> Result<MmapBuffers, CaptureError> {
-        let mut req = v4l2_requestbuffers { count, type_: BUF_TYPE_VIDEO_CAPTURE, memory: MEMORY_USERPTR, ..Default::default() };
-        xioctl(dev.fd(), VIDIOC_REQBUFS, &mut req).map_err(|e| dev.error("VIDIOC_REQBUFS (USERPTR)", e))?;
-        if req.count < 2 {
-            return Err(CaptureError::new(CaptureErrorKind::Unsupported, format!("{}: the driver gave only {} USERPTR buffer(s)", dev.path, req.count)));
-        }
-        let wake_fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
-        if wake_fd < 0 {
-            return Err(CaptureError::new(CaptureErrorKind::Io, format!("eventfd: {}", std::io::Error::last_os_error())));
-        }
-        let mut bufs = MmapBuffers { memory: MEMORY_USERPTR, maps: vec![], leased: vec![], released: Mutex::new(vec![]), wake_fd };
+    pub fn user(dev: &Device, count: u32, size: usize) -> Result<DriverBuffers, CaptureError> {
+        let (count, mut bufs) = Self::request(dev, count, MEMORY_USERPTR)?;
         let len = USER_HEADROOM + size.div_ceil(4096) * 4096 + USER_TAILROOM;
-        for _ in 0..req.count {
+        for _ in 0..count {
             let mut ptr: *mut c_void = std::ptr::null_mut();
             if unsafe { libc::posix_memalign(&mut ptr, 4096, len) } != 0 {
                 return Err(CaptureError::new(CaptureErrorKind::Io, "out of memory for capture buffers"));
             }
-            bufs.maps.push(Mapping { ptr: ptr as *mut u8, len });
-            bufs.leased.push(AtomicBool::new(false));
+            bufs.push(ptr as *mut u8, len);
         }
         Ok(bufs)
     }
@@ -158,7 +159,7 @@ impl MmapBuffers {
     }
 }
 
-impl Drop for MmapBuffers {
+impl Drop for DriverBuffers {
     fn drop(&mut self) {
         for m in &self.maps {
             if self.memory == MEMORY_USERPTR {
