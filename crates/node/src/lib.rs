@@ -248,14 +248,7 @@ pub fn list_controls(device: String) -> Result<Vec<ControlInfo>> {
 /// Sets a control by name (case and punctuation ignored) and returns the value the driver kept.
 #[napi]
 pub fn set_control(device: String, name: String, value: i32) -> Result<i32> {
-    let dev = Device::open(&device).map_err(to_js_error)?;
-    let key = mjpgd_capture::v4l2::control_key(&name);
-    let control = dev
-        .controls()
-        .into_iter()
-        .find(|c| mjpgd_capture::v4l2::control_key(&c.name) == key)
-        .ok_or_else(|| Error::new(Status::InvalidArg, format!("invalid_argument: {device} has no control named {name:?}")))?;
-    dev.set_control(control.id, value).map_err(to_js_error)
+    Device::open(&device).and_then(|dev| dev.set_control_named(&name, value)).map_err(to_js_error)
 }
 
 /// The JPEG shown to viewers while their camera is away, with the reason in words.

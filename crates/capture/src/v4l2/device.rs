@@ -188,6 +188,16 @@ impl Device {
         out
     }
 
+    /// Sets a control by its name, ignoring case and punctuation ("brightness", "White Balance
+    /// Automatic"); returns the value the driver kept.
+    pub fn set_control_named(&self, name: &str, value: i32) -> Result<i32, CaptureError> {
+        let key = control_key(name);
+        let control = self.controls().into_iter().find(|c| control_key(&c.name) == key).ok_or_else(|| {
+            CaptureError::new(CaptureErrorKind::InvalidArgument, format!("{} has no control named {name:?}", self.path))
+        })?;
+        self.set_control(control.id, value)
+    }
+
     pub fn set_control(&self, id: u32, value: i32) -> Result<i32, CaptureError> {
         let mut c = v4l2_control { id, value };
         xioctl(self.fd(), VIDIOC_S_CTRL, &mut c).map_err(|e| self.error("VIDIOC_S_CTRL", e))?;
@@ -198,6 +208,6 @@ impl Device {
 }
 
 /// Turns a user's control name ("Brightness", "brightness", "white_balance_automatic") into a match key.
-pub fn control_key(name: &str) -> String {
+fn control_key(name: &str) -> String {
     name.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect()
 }

@@ -5,5 +5,5 @@ mod raw;
 mod source;
 pub mod sys;
 
-pub use device::{control_key, Control, Device, DeviceFormat};
+pub use device::{Control, Device, DeviceFormat};
 pub use source::{V4l2Options, V4l2Source};

@@ -1,6 +1,6 @@
 //! A V4L2 camera as a frame source: MJPEG passed through from the driver's buffers without a copy,
 //! raw formats encoded once per frame into the shared pool.
-use super::device::{control_key, Control, Device, DeviceFormat};
+use super::device::{Device, DeviceFormat};
 use super::buffers::DriverBuffers;
 use super::raw::Planes;
 use super::sys::*;
@@ -182,24 +182,6 @@ impl V4l2Source {
         // A camera that sends nothing for this long is reported, not waited on forever.
         let silence_ms = ((4000.0 / fps.max(0.1)) as i32).max(2000);
         Ok(V4l2Source { dev, format, slots, encoder, info, min_interval_us, last_delivered_us: 0, silence_ms, seq: 0, failed: None })
-    }
-
-    pub fn controls(&self) -> Vec<Control> {
-        self.dev.controls()
-    }
-
-    /// Sets a control by name (case and punctuation ignored); returns the value read back.
-    pub fn set_control(&self, name: &str, value: i32) -> Result<i32, CaptureError> {
-        let key = control_key(name);
-        let c = self.dev.controls().into_iter().find(|c| control_key(&c.name) == key).ok_or_else(|| {
-            CaptureError::new(CaptureErrorKind::InvalidArgument, format!("{} has no control named {name:?}", self.dev.path))
-        })?;
-        self.dev.set_control(c.id, value)
-    }
-
-    /// A handle for controls that stays usable while the source runs on the capture thread.
-    pub fn device_fd(&self) -> i32 {
-        self.dev.fd()
     }
 
     fn requeue(&self, index: u32) -> Result<(), CaptureError> {
