@@ -30,7 +30,8 @@ export function parseCommandLine(argv: string[], version: string, onError: (mess
     const type = s.kind.type === 'bool' ? 'boolean' : 'string';
     const def = s.default === null ? '' : ` [default: ${Array.isArray(s.default) ? s.default.join(',') : s.default}]`;
     const where = s.section === 'camera' ? `camera.<name>.${fileKey(s)}` : `${s.section}.${fileKey(s)}`;
-    y = y.option(s.flag, { type, alias: s.aliases, describe: `${s.describe}; ${allowed(s.kind)} (${where})${def}` });
+    const range = s.kind.type === 'string' || s.kind.type === 'path' || s.kind.type === 'list' ? '' : `; ${allowed(s.kind)}`;
+    y = y.option(s.flag, { type, alias: s.aliases, describe: `${s.describe}${range} (${where})${def}` });
   }
   const args = y
     .alias('help', 'h')
