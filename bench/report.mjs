@@ -24,54 +24,52 @@ export function pairs(results) {
   return [...by.values()];
 }
 
-/** Cost table: CPU, memory, copies. */
-export function costTable(results) {
+/** One row per server per scenario: scenario, viewers, server, then `cells(result, floorResult)`
+ * (the floor's result is given for mjpgd rows, to show ratios). */
+function scenarioRows(results, cells) {
   const rows = [];
   for (const p of pairs(results)) {
     for (const kind of ['floor', 'mjpgd']) {
       const r = p[kind];
       if (!r) continue;
-      const f = kind === 'mjpgd' ? p.floor : null;
+      const first = kind === 'floor' || !p.floor;
       rows.push([
-        kind === 'floor' || !p.floor ? p.scenario : '',
-        kind === 'floor' || !p.floor ? `${p.clients}${p.slowClients ? ` (${p.slowClients} slow)` : ''}` : '',
+        first ? p.scenario : '',
+        first ? `${p.clients}${p.slowClients ? ` (${p.slowClients} slow)` : ''}` : '',
         kind,
-        fmt(r.usPerFrame, 1) + ratio(r.usPerFrame, f?.usPerFrame),
-        fmt(r.corePct, 2) + ratio(r.corePct, f?.corePct),
-        r.captureCorePct == null ? '-' : fmt(r.captureCorePct, 2),
-        fmt(r.usPerFrameExclCapture ?? r.usPerFrame, 1) + ratio(r.usPerFrameExclCapture ?? r.usPerFrame, f?.usPerFrame),
-        `${mb(r.rssKb.start)}/${mb(r.rssKb.peak)}/${mb(r.rssKb.end)}` + ratio(r.rssKb.peak, f?.rssKb.peak),
-        fmt(r.bytesCopiedPerFrame, 0),
-        fmt(r.meanPartBytes / 1024, 1),
+        ...cells(r, kind === 'mjpgd' ? p.floor : null),
       ]);
     }
   }
+  return rows;
+}
+
+/** Cost table: CPU, memory, copies. */
+export function costTable(results) {
+  const rows = scenarioRows(results, (r, f) => [
+    fmt(r.usPerFrame, 1) + ratio(r.usPerFrame, f?.usPerFrame),
+    fmt(r.corePct, 2) + ratio(r.corePct, f?.corePct),
+    r.captureCorePct == null ? '-' : fmt(r.captureCorePct, 2),
+    fmt(r.usPerFrameExclCapture ?? r.usPerFrame, 1) + ratio(r.usPerFrameExclCapture ?? r.usPerFrame, f?.usPerFrame),
+    `${mb(r.rssKb.start)}/${mb(r.rssKb.peak)}/${mb(r.rssKb.end)}` + ratio(r.rssKb.peak, f?.rssKb.peak),
+    fmt(r.bytesCopiedPerFrame, 0),
+    fmt(r.meanPartBytes / 1024, 1),
+  ]);
   return table(['scenario', 'viewers', 'server', 'CPU us/frame', '% of 1 core', 'capture thr %', 'us/frame excl. capture', 'RSS MB start/peak/end', 'copied B/frame', 'KB/part'], rows);
 }
 
 /** Service table: what the viewers got. */
 export function serviceTable(results) {
-  const rows = [];
-  for (const p of pairs(results)) {
-    for (const kind of ['floor', 'mjpgd']) {
-      const r = p[kind];
-      if (!r) continue;
-      const f = kind === 'mjpgd' ? p.floor : null;
-      rows.push([
-        kind === 'floor' || !p.floor ? p.scenario : '',
-        kind === 'floor' || !p.floor ? `${p.clients}${p.slowClients ? ` (${p.slowClients} slow)` : ''}` : '',
-        kind,
-        `${fmt(r.fpsFast.mean, 1)}/${fmt(r.fpsFast.min, 1)}` + ratio(r.fpsFast.mean, f?.fpsFast.mean),
-        r.fpsSlow ? `${fmt(r.fpsSlow.mean, 1)} / ${fmt(r.slowSkippedPerS, 1)}` : '-',
-        `${fmt(r.latencyMs.fastP50, 2)}/${fmt(r.latencyMs.fastP99, 2)}` + ratio(r.latencyMs.fastP99, f?.latencyMs.fastP99),
-        r.fpsSlow ? `${fmt(r.latencyMs.slowP50, 0)}/${fmt(r.latencyMs.slowP99, 0)}` : '-',
-        r.parts,
-        `${r.load.connected}/${r.clients}`,
-        r.load.badParts,
-        fmt(r.load.corePct, 1),
-      ]);
-    }
-  }
+  const rows = scenarioRows(results, (r, f) => [
+    `${fmt(r.fpsFast.mean, 1)}/${fmt(r.fpsFast.min, 1)}` + ratio(r.fpsFast.mean, f?.fpsFast.mean),
+    r.fpsSlow ? `${fmt(r.fpsSlow.mean, 1)} / ${fmt(r.slowSkippedPerS, 1)}` : '-',
+    `${fmt(r.latencyMs.fastP50, 2)}/${fmt(r.latencyMs.fastP99, 2)}` + ratio(r.latencyMs.fastP99, f?.latencyMs.fastP99),
+    r.fpsSlow ? `${fmt(r.latencyMs.slowP50, 0)}/${fmt(r.latencyMs.slowP99, 0)}` : '-',
+    r.parts,
+    `${r.load.connected}/${r.clients}`,
+    r.load.badParts,
+    fmt(r.load.corePct, 1),
+  ]);
   return table(
     ['scenario', 'viewers', 'server', 'fps/fast viewer mean/min', 'slow fps / skipped/s', 'fast latency p50/p99 ms', 'slow lat p50/p99', 'parts', 'connected', 'bad', 'loadgen %'],
     rows,
