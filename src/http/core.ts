@@ -1,11 +1,11 @@
 // What both listeners (uWS, and the HTTP/1.0 one) answer, independent of how bytes are written.
 import type { Camera } from '../camera';
 import { binding } from '../native/binding';
-import type { ClientSink, StreamClient } from '../stream/client';
+import type { ClientOptions, ClientSink, StreamClient } from '../stream/client';
 import type { SharedFrame } from '../stream/frame';
 import type { Auth } from './auth';
 import { metricsText, METRICS_CONTENT_TYPE } from './metrics';
-import { parseRequest, streamOptions, type ParsedRequest } from './routes';
+import { parseRequest, type ParsedRequest } from './routes';
 import { viewerPage } from './viewer';
 
 export interface CoreOptions {
@@ -66,9 +66,9 @@ export class RequestCore {
     return total >= this.opts.maxClients ? `too many viewers (limit ${this.opts.maxClients})\n` : null;
   }
 
-  openStream(req: ParsedRequest, sink: ClientSink, remoteAddress: string, transport: string): StreamHandle {
+  openStream(req: ParsedRequest, sink: ClientSink, remoteAddress: string, transport: string, options: ClientOptions): StreamHandle {
     const fanout = this.camera(req).fanout;
-    const client = fanout.addClient(sink, { remoteAddress, transport, options: streamOptions(req.query) });
+    const client = fanout.addClient(sink, { remoteAddress, transport, options });
     return { client, resume: () => fanout.resume(client), close: () => fanout.removeClient(client) };
   }
 

@@ -190,7 +190,7 @@ export class Http10Listener {
     }
     socket.write(options.advanceHeaders ? head + ADVANCE_HEADER : head, 'latin1');
     const sink = new SocketSink(socket);
-    const stream = this.core.openStream(req, sink, remoteOf(socket), 'http10');
+    const stream = this.core.openStream(req, sink, remoteOf(socket), 'http10', options);
     sink.onFlushed = () => stream.resume();
     socket.on('close', () => {
       sink.close();

@@ -217,7 +217,7 @@ export class HttpServer {
     }
     this.access(`${line} 200`);
     const sink = new UwsSink(res);
-    const advance = streamOptions(req.query).advanceHeaders;
+    const options = streamOptions(req.query);
     res.cork(() => {
       res.writeStatus('200 OK')
         .writeHeader('Content-Type', STREAM_CONTENT_TYPE)
@@ -227,14 +227,14 @@ export class HttpServer {
       if (head) {
         sink.open = false;
         res.endWithoutBody(0);
-      } else if (advance) {
+      } else if (options.advanceHeaders) {
         // The first part's header; every frame then ends with the next one's (see ADVANCE_TRAILER).
         res.tryEnd(ADVANCE_HEADER, ENDLESS);
       }
     });
     if (head) return;
     const remote = remoteOf(res);
-    const stream = this.core.openStream(req, sink, remote, 'uws');
+    const stream = this.core.openStream(req, sink, remote, 'uws', options);
     log.debug(`stream client ${stream.client.info.id} from ${remote}`);
     res.onAborted(() => {
       sink.open = false;
