@@ -51,7 +51,27 @@ export async function main(argv: string[]): Promise<void> {
       process.exit(1);
     }
   }
-  let cameras: Camera[];
+  // Signals are handled from here on, so a stop during start-up is a clean stop too (the default
+  // action would kill the process between two log lines).
+  let cameras: Camera[] = [];
+  let server: HttpServer | null = null;
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: stopping`);
+    server?.close();
+    for (const cam of cameras) cam.stop();
+    // Everything is closed; don't wait for sockets the kernel is still tearing down.
+    setImmediate(() => process.exit(0));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  // SIGHUP: reopen the log file (after logrotate moved it).
+  process.on('SIGHUP', () => {
+    log.reopen();
+    log.info('SIGHUP: log file reopened');
+  });
   try {
     cameras = config.cameras.map((c) => new Camera(c.name, openSource(c), { stallTimeoutMs: config.server.stallTimeout * 1000 }));
   } catch (e) {
@@ -59,9 +79,9 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   const s = config.server;
-  let server: HttpServer;
+  let listening: HttpServer;
   try {
-    server = new HttpServer(cameras, {
+    listening = server = new HttpServer(cameras, {
       hosts: s.host,
       port: s.port,
       unixSocket: s.unixSocket,
@@ -77,48 +97,32 @@ export async function main(argv: string[]): Promise<void> {
       unsentLimit: s.unsentLimit,
       sendBuffer: s.sendBuffer,
     });
-    await server.listen();
+    await listening.listen();
   } catch (e) {
     log.error((e as Error).message);
     for (const cam of cameras) cam.source.stop();
     process.exit(1);
   }
+  if (stopping) return;
   for (const cam of cameras) cam.start();
   for (const cam of cameras) {
     const i = cam.source.info;
     log.info(`mjpgd ${VERSION}: camera ${cam.name}: ${i.kind}${i.device ? ` ${i.device}` : ''} ${i.width}x${i.height} @ ${i.fps} fps`);
   }
-  for (const h of s.host) log.info(`listening on ${h.includes(':') ? `[${h}]` : h}:${server.port}${server.httpsPort ? ` (HTTPS on ${server.httpsPort})` : ''}`);
-  if (server.http10Port) log.info(`HTTP/1.0 clients: port ${server.http10Port}`);
+  for (const h of s.host) log.info(`listening on ${h.includes(':') ? `[${h}]` : h}:${listening.port}${listening.httpsPort ? ` (HTTPS on ${listening.httpsPort})` : ''}`);
+  if (listening.http10Port) log.info(`HTTP/1.0 clients: port ${listening.http10Port}`);
   if (!isLoopbackOnly(s.host) && s.user === null && s.token === null) {
     log.warn('listening beyond this machine without authentication: anyone who can reach it can watch. Set --user/--password (or a token).');
   }
-  const base = server.urls()[0];
-  const others = cameras.filter((c) => c !== server.core.defaultCamera);
+  const base = listening.urls()[0];
+  const others = cameras.filter((c) => c !== listening.core.defaultCamera);
   log.info(`viewer:   ${base}`);
   log.info(`stream:   ${base}stream  (also /?action=stream)`);
   log.info(`snapshot: ${base}snapshot  (also /?action=snapshot)`);
   log.info(`state:    ${base}state`);
   for (const c of others) log.info(`camera ${c.name}: ${base}${c.name}/stream, ${base}${c.name}/snapshot`);
 
-  // SIGHUP: reopen the log file (after logrotate moved it).
-  process.on('SIGHUP', () => {
-    log.reopen();
-    log.info('SIGHUP: log file reopened');
-  });
   if (config.log.showFps) for (const cam of cameras) startFpsReport(cam);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info(`${signal}: stopping`);
-    server.close();
-    for (const cam of cameras) cam.stop();
-    // Everything is closed; don't wait for sockets the kernel is still tearing down.
-    setImmediate(() => process.exit(0));
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
 /** --showfps: every 5 s one line with the capture rate, viewers and what each viewer gets. */

@@ -11,7 +11,7 @@ let port10;
 
 before(async () => {
   server = await startMjpgd(['--http10-port', '0', '--max-clients', '3']);
-  port10 = Number(/HTTP\/1\.0 clients: port (\d+)/.exec(server.output())[1]);
+  port10 = Number((await server.match(/HTTP\/1\.0 clients: port (\d+)/))[1]);
 });
 
 after(async () => {

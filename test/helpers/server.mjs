@@ -52,6 +52,14 @@ export async function startMjpgd(args = [], { timeoutMs = 15000, readyFile = nul
     url: `http://127.0.0.1:${port}`,
     child,
     output: () => output,
+    /** The first match of `re` in the output, waiting up to 2 s for it (lines after "listening on"
+     * may arrive in a later chunk). */
+    async match(re) {
+      for (let i = 0; i < 100 && !re.test(output); i++) await new Promise((r) => setTimeout(r, 20));
+      const m = re.exec(output);
+      if (!m) throw new Error(`mjpgd printed nothing matching ${re}:\n${output}`);
+      return m;
+    },
     exited,
     /** SIGTERM, then wait for exit (SIGKILL after 5 s so a broken stop can't hang the suite). */
     async stop() {
