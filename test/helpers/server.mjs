@@ -6,12 +6,19 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = path.join(ROOT, 'bin', 'mjpgd.js');
+/** The end-to-end suites run once per Node version and transport (test/matrix.mjs sets these). */
+export const NODE = process.env.MJPGD_TEST_NODE || process.execPath;
+export const TRANSPORT = process.env.MJPGD_TEST_TRANSPORT || null;
 
 /** Runs mjpgd with `args` (plus --port 0 on 127.0.0.1) and resolves once it listens. */
 export async function startMjpgd(args = [], { timeoutMs = 15000, readyFile = null } = {}) {
   // Loopback and a free port unless the test chooses.
-  const defaults = [...(args.includes('--host') ? [] : ['--host', '127.0.0.1']), ...(args.includes('--port') ? [] : ['--port', '0'])];
-  const child = spawn(process.execPath, [BIN, ...defaults, ...args], {
+  const defaults = [
+    ...(args.includes('--host') ? [] : ['--host', '127.0.0.1']),
+    ...(args.includes('--port') ? [] : ['--port', '0']),
+    ...(TRANSPORT && !args.includes('--transport') ? ['--transport', TRANSPORT] : []),
+  ];
+  const child = spawn(NODE, [BIN, ...defaults, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
