@@ -16,6 +16,7 @@ import { ROOT, runMjpgd, startMjpgd } from './helpers/server.mjs';
 const require = createRequire(import.meta.url);
 const { MjpegSplitter } = require(path.join(ROOT, 'dist', 'sources', 'mjpeg-splitter.js'));
 const { frameFromPieces } = require(path.join(ROOT, 'dist', 'sources', 'exec-source.js'));
+const { splitWords, commandArgv } = require(path.join(ROOT, 'dist', 'config', 'command.js'));
 const native = require(path.join(ROOT, 'native', 'binding.js'));
 
 /** Real JPEGs (the addon's encoder), different from each other. */
@@ -191,6 +192,30 @@ describe('frames from the pieces: at most one copy', () => {
     assert.equal(copied, j.length);
     assert.ok(frame.jpeg.equals(j));
     assert.equal(frame.part.list.length, 1, 'header, JPEG and CRLF in one buffer');
+  });
+});
+
+describe('the command line of --command', () => {
+  test('split into words with shell quoting, nothing expanded', () => {
+    assert.deepEqual(splitWords(`ffmpeg  -vf 'scale=640:-2, hflip' -metadata "title=\\"a b\\"" a\\ b $HOME *.jpg`), [
+      'ffmpeg',
+      '-vf',
+      'scale=640:-2, hflip',
+      '-metadata',
+      'title="a b"',
+      'a b',
+      '$HOME',
+      '*.jpg',
+    ]);
+    assert.deepEqual(splitWords("x '' y"), ['x', '', 'y'], 'an empty quoted word is a word');
+    assert.throws(() => splitWords('a "b'), /unbalanced double quote/);
+    assert.throws(() => splitWords('   '), /empty command/);
+  });
+
+  test('--shell hands the string to /bin/sh -c unchanged; a list stays a list', () => {
+    assert.deepEqual(commandArgv('a | b "$X"', true), ['/bin/sh', '-c', 'a | b "$X"']);
+    assert.deepEqual(commandArgv(['a b', 'c'], false), ['a b', 'c']);
+    assert.throws(() => commandArgv(['a'], true), /one string/);
   });
 });
 

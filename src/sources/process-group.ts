@@ -42,7 +42,12 @@ export function startProgram(argv: string[], output: ProgramOutput): RunningProg
     detached: true,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  if (child.pid === undefined) throw new Error(`cannot start ${argv[0]}`);
+  if (child.pid === undefined) {
+    // Only if /bin/sh itself can't run. Node still emits 'error' later: without a listener that
+    // would be an uncaught exception.
+    child.on('error', () => {});
+    throw new Error('cannot run /bin/sh');
+  }
   const pid = child.pid;
   let alive = true;
 
