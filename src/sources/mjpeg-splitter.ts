@@ -90,8 +90,7 @@ export class MjpegSplitter {
     this.reset();
   }
 
-  /** Forget everything (a new program's output starts fresh). */
-  reset(): void {
+  private reset(): void {
     this.state = S.Idle;
     this.pieces = [];
     this.pieceBytes = 0;
@@ -119,7 +118,7 @@ export class MjpegSplitter {
       case S.IdleFF:
       case S.GarbageFF:
         if (b === 0xd8) {
-          this.beginFrame(c, i - 1);
+          this.beginFrame(i - 1);
           this.state = S.Marker0;
           return i + 1;
         }
@@ -148,7 +147,7 @@ export class MjpegSplitter {
       }
       case S.BodySoi0:
         if (b !== 0xff) return this.broken(i, 'a part body that is not a JPEG');
-        this.beginFrame(c, i);
+        this.beginFrame(i);
         this.state = S.BodySoi1;
         return i + 1;
       case S.BodySoi1:
@@ -280,7 +279,8 @@ export class MjpegSplitter {
     this.state = S.Body;
   }
 
-  private beginFrame(c: Buffer, at: number): void {
+  /** A JPEG starts at `at` in the current chunk (-1: its FF was the last byte of the previous one). */
+  private beginFrame(at: number): void {
     this.inGarbage = false;
     this.inFrame = true;
     this.sawScan = false;

@@ -35,6 +35,7 @@ export interface ProgramOutput {
 }
 
 const MAX_LINE = 2000;
+const DRAIN_MS = 1000;
 
 /** Starts `argv` in its own process group. Throws if it cannot be started at all. */
 export function startProgram(argv: string[], output: ProgramOutput): RunningProgram {
@@ -66,19 +67,28 @@ export function startProgram(argv: string[], output: ProgramOutput): RunningProg
   child.stdin!.on('error', () => {});
 
   const exited = new Promise<string>((resolve) => {
+    let reason: string | null = null;
     let done = false;
-    const finish = (reason: string) => {
+    const finish = () => {
       if (done) return;
       done = true;
-      alive = false;
       if (partial.trim() !== '') output.stderrLine(partial);
       partial = '';
+      resolve(reason!);
+    };
+    const ended = (why: string) => {
+      if (reason !== null) return;
+      reason = why;
+      alive = false;
       // The program is gone: closing the pipe lets the watcher kill whatever it left in the group.
       child.stdin!.destroy();
-      resolve(reason);
+      // Its last stderr lines (the reason it gives) may still be in the pipe: report once the pipes
+      // are drained ('close'), or after a second if something outside the group still holds them.
+      setTimeout(finish, DRAIN_MS).unref();
     };
-    child.on('error', (e) => finish(`could not run: ${e.message}`));
-    child.on('exit', (code, signal) => finish(signal ? `killed by ${signal}` : `exited with code ${code}`));
+    child.on('error', (e) => ended(`could not run: ${e.message}`));
+    child.on('exit', (code, signal) => ended(signal ? `killed by ${signal}` : `exited with code ${code}`));
+    child.on('close', () => reason !== null && finish());
   });
 
   const signalGroup = (signal: NodeJS.Signals) => {
