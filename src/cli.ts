@@ -1,12 +1,12 @@
 // The `mjpgd` command: parse flags (strictly), start the camera and the server, stop cleanly on signals.
 import { Camera } from './camera';
 import { parseCommandLine } from './config/args';
+import { commandArgv } from './config/command';
 import { ConfigError, type CameraConfig, type Config } from './config/config';
 import { envLayer, fileLayer, merge, printConfig, type Layer } from './config/load';
 import { hashPassword } from './http/auth';
 import { HttpServer } from './http/server';
 import { log } from './log';
-import { commandArgv } from './config/command';
 import { ExecSource } from './sources/exec-source';
 import { findProgram } from './sources/find-program';
 import { FolderSource } from './sources/folder-source';
