@@ -140,3 +140,13 @@ test('chunked decoding, split anywhere, with extensions and the final chunk', ()
   }
   assert.throws(() => new ChunkedDecoder().feed(Buffer.from('zz\r\n')), /bad chunk size/);
 });
+
+test('at the end of the stream a last boundary-only part is handed on only when it is a whole JPEG', () => {
+  const head = Buffer.from('--f\r\nContent-Type: image/jpeg\r\n\r\n');
+  const whole = new MultipartReader('f', 1000);
+  assert.deepEqual(summary(whole.feed(Buffer.concat([head, B, Buffer.from('\r\n')]))), []);
+  assert.deepEqual(summary(whole.end()), [{ part: B.toString('hex'), type: 'image/jpeg' }]);
+  const broken = new MultipartReader('f', 1000);
+  broken.feed(Buffer.concat([head, B.subarray(0, 20)]));
+  assert.deepEqual(summary(broken.end()), []);
+});

@@ -183,7 +183,7 @@ export class MjpegClient extends EventEmitter implements AsyncIterable<MjpegFram
     this.lastError = reason;
     this.emit('disconnect', reason, wasConnected);
     if (!this.reconnect) {
-      this.pool.close();
+      this.pool.end();
       return;
     }
     const delay = this.delayMs;

@@ -59,7 +59,11 @@ export class Connection {
       }
     });
     socket.on('error', (e) => this.finish(e.message));
-    socket.on('close', () => this.finish(this.head ? 'the server closed the stream' : 'the server closed the connection before answering'));
+    socket.on('close', () => {
+      // A last part without Content-Length is complete only now.
+      if (!this.ended && this.reader) for (const e of this.reader.end()) this.on.event(e);
+      this.finish(this.head ? 'the server closed the stream' : 'the server closed the connection before answering');
+    });
   }
 
   close(): void {

@@ -43,6 +43,15 @@ export class FramePool<T> {
     return new Promise((resolve) => (this.waiter = resolve));
   }
 
+  /** No more items will come: the queued ones are still taken, then take() gives null. */
+  end(): void {
+    this.closed = true;
+    const w = this.waiter;
+    this.waiter = null;
+    w?.(null);
+  }
+
+  /** Ends at once: queued items are let go. */
   close(): void {
     this.closed = true;
     this.queue.length = 0;

@@ -68,6 +68,20 @@ export class MultipartReader {
     return out;
   }
 
+  /** The stream ended. A boundary-only part has no delimiter after it then: it is handed on if it is
+   * a whole JPEG (ends with EOI), and dropped if the connection broke in the middle of it. */
+  end(): ReaderEvent[] {
+    const s = this.state;
+    this.state = { name: 'seek' };
+    if (s.name !== 'scan' || s.discarding) return [];
+    let end = this.buf.length;
+    while (end > 0 && (this.buf[end - 1] === 0x0a || this.buf[end - 1] === 0x0d)) end--;
+    const body = this.buf.subarray(0, end);
+    this.buf = Buffer.alloc(0);
+    if (body.length < 4 || body[body.length - 2] !== 0xff || body[body.length - 1] !== 0xd9) return [];
+    return [{ kind: 'part', part: { headers: s.headers, body: Buffer.from(body) } }];
+  }
+
   private step(out: ReaderEvent[]): boolean {
     const s = this.state;
     switch (s.name) {
