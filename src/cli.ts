@@ -7,6 +7,7 @@ import { hashPassword } from './http/auth';
 import { HttpServer } from './http/server';
 import { log } from './log';
 import { FolderSource } from './sources/folder-source';
+import { HttpSource } from './sources/http-source';
 import { NativeSource } from './sources/native-source';
 import { ResilientSource } from './sources/resilient-source';
 import type { FrameSource } from './sources/source';
@@ -135,10 +136,12 @@ function startFpsReport(camera: Camera): void {
   timer.unref();
 }
 
-/** The frame source for one camera: a device (reopened with backoff when it fails) or the test pattern. */
+/** The frame source for one camera: a device (reopened with backoff when it fails), JPEG files, a
+ * relayed stream, or the test pattern. */
 function openSource(c: CameraConfig): FrameSource {
   const options = { source: c.source, device: c.device ?? undefined, format: c.format, width: c.width, height: c.height, fps: c.fps, quality: c.quality, buffers: c.buffers };
   if (c.source === 'folder') return new FolderSource(c.folder!, c.fps);
+  if (c.source === 'http') return new HttpSource({ url: c.url!, user: c.urlUser, password: c.urlPassword, width: c.width, height: c.height, fps: c.fps });
   return c.source === 'v4l2' ? new ResilientSource(options) : new NativeSource(options);
 }
 

@@ -132,6 +132,7 @@ export function merge(layers: Layer[]): Config {
     // A device given without a source means that camera.
     if (explicit.device !== undefined && explicit.source === undefined) cam.source = 'v4l2';
     if (explicit.folder !== undefined && explicit.source === undefined) cam.source = 'folder';
+    if (explicit.url !== undefined && explicit.source === undefined) cam.source = 'http';
     if (cam.source === 'v4l2' && cam.device === null) cam.device = '/dev/video0';
     return cam;
   });
@@ -152,6 +153,11 @@ function checkTogether(c: Config): void {
   }
   for (const cam of c.cameras) {
     if (cam.source === 'folder' && cam.folder === null) throw new ConfigError(`camera ${cam.name}: source folder needs --folder (camera.${cam.name}.folder)`);
+    if (cam.source === 'http' && cam.url === null) throw new ConfigError(`camera ${cam.name}: source http needs --url (camera.${cam.name}.url)`);
+    if (cam.url !== null && !/^https?:\/\/[^/]/i.test(cam.url)) {
+      throw new ConfigError(`camera ${cam.name}: url must be an http:// or https:// URL (got ${JSON.stringify(cam.url)})`);
+    }
+    if ((cam.urlUser === null) !== (cam.urlPassword === null)) throw new ConfigError(`camera ${cam.name}: --url-user and --url-password go together`);
     if (cam.device !== null && !cam.device.startsWith('/')) {
       throw new ConfigError(`camera ${cam.name}: device must be an absolute path such as /dev/video0 (got ${JSON.stringify(cam.device)})`);
     }
