@@ -11,6 +11,7 @@ import { HttpSource } from './sources/http-source';
 import { NativeSource } from './sources/native-source';
 import { ResilientSource } from './sources/resilient-source';
 import type { FrameSource } from './sources/source';
+import { Timelapse } from './timelapse/timelapse';
 import { VERSION } from './version';
 
 const EXIT_USAGE = 2;
@@ -55,6 +56,7 @@ export async function main(argv: string[]): Promise<void> {
   // Signals are handled from here on, so a stop during start-up is a clean stop too (the default
   // action would kill the process between two log lines).
   let cameras: Camera[] = [];
+  let timelapses: Timelapse[] = [];
   let server: HttpServer | null = null;
   let stopping = false;
   const stop = (signal: string) => {
@@ -62,6 +64,7 @@ export async function main(argv: string[]): Promise<void> {
     stopping = true;
     log.info(`${signal}: stopping`);
     server?.close();
+    for (const t of timelapses) t.stop();
     for (const cam of cameras) cam.stop();
     // Everything is closed; don't wait for sockets the kernel is still tearing down.
     setImmediate(() => process.exit(0));
@@ -75,6 +78,9 @@ export async function main(argv: string[]): Promise<void> {
   });
   try {
     cameras = config.cameras.map((c) => new Camera(c.name, openSource(c), { stallTimeoutMs: config.server.stallTimeout * 1000 }));
+    timelapses = config.cameras.flatMap((c, i) =>
+      c.timelapseDir ? [new Timelapse(cameras[i], { dir: c.timelapseDir, intervalSeconds: c.timelapseInterval, keep: c.timelapseKeep })] : [],
+    );
   } catch (e) {
     log.error((e as Error).message);
     process.exit(1);
@@ -106,6 +112,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (stopping) return;
   for (const cam of cameras) cam.start();
+  for (const t of timelapses) t.start();
   for (const cam of cameras) {
     const i = cam.source.info;
     log.info(`mjpgd ${VERSION}: camera ${cam.name}: ${i.kind}${i.device ? ` ${i.device}` : ''} ${i.width}x${i.height} @ ${i.fps} fps`);
