@@ -7,7 +7,7 @@ import { SharedFrame } from '../stream/frame';
 import type { FrameSource, SourceCounters, SourceInfo, SourceListener } from './source';
 
 /** Width and height from a JPEG's SOF header, or null. */
-export function jpegSize(buf: Buffer): { width: number; height: number } | null {
+function jpegSize(buf: Buffer): { width: number; height: number } | null {
   if (buf[0] !== 0xff || buf[1] !== 0xd8) return null;
   let i = 2;
   while (i + 9 < buf.length && buf[i] === 0xff) {

@@ -5,7 +5,7 @@
 import { MjpegClient, type MjpegFrame } from '../client/client';
 import { log } from '../log';
 import { SharedFrame } from '../stream/frame';
-import { jpegSize } from './folder-source';
+import { jpegSize } from './jpeg-size';
 import { OfflinePicture } from './offline-picture';
 import type { FrameSource, SourceCounters, SourceInfo, SourceListener } from './source';
 
@@ -42,7 +42,7 @@ export class HttpSource implements FrameSource {
     u.password = '';
     this.shownUrl = u.toString();
     this.info = { kind: 'http', width: opts.width, height: opts.height, fps: opts.fps, format: 'MJPG', device: this.shownUrl, notes: [] };
-    this.offline = new OfflinePicture((f) => this.listener?.frame(f), () => this.seq++);
+    this.offline = new OfflinePicture((jpeg) => this.listener?.frame(new SharedFrame(this.seq++, this.nextTimestamp(Date.now() * 1000), jpeg, 0, jpeg.length, { release() {} })));
   }
 
   start(listener: SourceListener): void {
@@ -74,7 +74,7 @@ export class HttpSource implements FrameSource {
   }
 
   stop(): void {
-    this.offline.stop();
+    this.offline.hide();
     this.client?.close();
     this.client = null;
     this.listener = null;
@@ -88,7 +88,7 @@ export class HttpSource implements FrameSource {
       if (size) this.info = { ...this.info, width: size.width, height: size.height };
     }
     if (this.reason !== null) {
-      this.offline.stop();
+      this.offline.hide();
       this.reason = null;
       listener.status('recovered', '');
     }
@@ -116,8 +116,12 @@ export class HttpSource implements FrameSource {
       const origin = Number(m[1]) * 1e6 + Number((m[2] ?? '').padEnd(6, '0'));
       if (Math.abs(origin - now) < SAME_CLOCK_US) t = origin;
     }
-    t = Math.max(t, this.lastTimestampUs + 1);
-    this.lastTimestampUs = t;
-    return t;
+    return this.nextTimestamp(t);
+  }
+
+  /** `t`, or just after the last frame's time if that was later. */
+  private nextTimestamp(t: number): number {
+    this.lastTimestampUs = Math.max(t, this.lastTimestampUs + 1);
+    return this.lastTimestampUs;
   }
 }

@@ -1,32 +1,30 @@
-// The "offline" picture a source shows while its frames are away: drawn once per reason by the addon,
-// published at once and then every second, so viewers stay connected and see why.
+// The "offline" picture a source shows while it has no frames: rendered once per reason by the
+// addon, published at once (so viewers see it without waiting) and then once a second (so clients
+// that drop a quiet stream, and newcomers' snapshots, keep getting a picture).
 import { binding } from '../native/binding';
-import { SharedFrame } from '../stream/frame';
 
 const REPEAT_MS = 1000;
 
 export class OfflinePicture {
   private timer: NodeJS.Timeout | null = null;
-
-  /** `nextSeq` numbers the frames: the source's own counter, so sequence numbers only grow. */
-  constructor(
-    private readonly publish: (frame: SharedFrame) => void,
-    private readonly nextSeq: () => number,
-  ) {}
+  /** `publish` turns the picture into a frame: the source numbers it in the same sequence as its
+   * own frames (the fan-out compares sequence numbers to find what a viewer has not seen). */
+  constructor(private readonly publish: (jpeg: Buffer) => void) {}
 
   get showing(): boolean {
     return this.timer !== null;
   }
 
-  show(width: number, height: number, line: string): void {
-    this.stop();
-    const jpeg = binding().renderOfflineJpeg(width, height, 'CAMERA OFFLINE', line);
-    const send = () => this.publish(new SharedFrame(this.nextSeq(), Date.now() * 1000, jpeg, 0, jpeg.length, { release() {} }));
+  /** Shows (or redraws, for a new reason) the picture until hide(). */
+  show(width: number, height: number, reason: string): void {
+    this.hide();
+    const jpeg = binding().renderOfflineJpeg(width, height, 'CAMERA OFFLINE', reason);
+    const send = () => this.publish(jpeg);
     send();
     this.timer = setInterval(send, REPEAT_MS);
   }
 
-  stop(): void {
+  hide(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }
