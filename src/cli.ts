@@ -144,8 +144,8 @@ function startFpsReport(camera: Camera): void {
 }
 
 /** The frame source for one camera: a device (reopened with backoff when it fails), JPEG files, a
- * relayed stream, or the test pattern. */
-function openSource(c: CameraConfig): FrameSource {
+ * relayed stream, or the test pattern. Also used by the embeddable server (src/embed/server.ts). */
+export function openSource(c: CameraConfig): FrameSource {
   const options = { source: c.source, device: c.device ?? undefined, format: c.format, width: c.width, height: c.height, fps: c.fps, quality: c.quality, buffers: c.buffers };
   if (c.source === 'folder') return new FolderSource(c.folder!, c.fps);
   if (c.source === 'http') return new HttpSource({ url: c.url!, user: c.urlUser, password: c.urlPassword, width: c.width, height: c.height, fps: c.fps });

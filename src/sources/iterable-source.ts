@@ -16,6 +16,7 @@ export class IterableSource implements FrameSource {
   private lastTimestampUs = 0;
   private received = 0;
   private invalid = 0;
+  private iterator: AsyncIterator<FrameInput> | null = null;
 
   constructor(private readonly frames: AsyncIterable<FrameInput>) {}
 
@@ -27,14 +28,22 @@ export class IterableSource implements FrameSource {
     return { captured: this.received, invalid: this.invalid, dropped: 0, bytesCopied: 0, leased: 0 };
   }
 
+  /** Ends the iteration (return()): a generator's clean-up runs, an MjpegClient closes. An async
+   * generator runs it once its pending next() settles, i.e. at the next item. */
   stop(): void {
+    if (this.stopped) return;
     this.stopped = true;
+    void this.iterator?.return?.()?.catch(() => undefined);
   }
 
   private async run(listener: SourceListener): Promise<void> {
     try {
-      for await (const item of this.frames) {
-        if (this.stopped) break;
+      const it = this.frames[Symbol.asyncIterator]();
+      this.iterator = it;
+      for (;;) {
+        const step = await it.next();
+        if (step.done || this.stopped) break;
+        const item = step.value;
         const data = Buffer.isBuffer(item) ? item : item.data;
         // Not a JPEG: counted and skipped, as a camera's broken frames are (viewers would choke on it).
         if (!Buffer.isBuffer(data) || data.length < 4 || data[0] !== 0xff || data[1] !== 0xd8) {
