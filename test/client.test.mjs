@@ -1,10 +1,14 @@
 // MjpegClient end to end: against the real mjpgd, and against small servers with the habits of real
 // cameras (boundary-only parts, chunked, HTTP/1.0, odd boundaries, dropped connections).
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { MjpegClient } from '../dist/client/client.js';
 import { fakeJpeg, startOddOrigin } from './helpers/odd-origin.mjs';
 import { startMjpgd } from './helpers/server.mjs';
+import { makeTestCa } from './helpers/tls.mjs';
 
 const FRAMES = [fakeJpeg(900, 0x10), fakeJpeg(1700, 0x20), fakeJpeg(1300, 0x30)];
 
@@ -154,5 +158,28 @@ test('close() ends a waiting iteration and stops reconnecting', async () => {
     assert.equal(origin.connections, n);
   } finally {
     await origin.close();
+  }
+});
+
+test('https: with the CA given in tls options; extra headers are sent; an unknown CA is refused', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mjpgd-client-tls-'));
+  const ca = makeTestCa(dir);
+  const server = await startMjpgd(['--tls-cert', ca.cert, '--tls-key', ca.key]);
+  const origin = await startOddOrigin(FRAMES);
+  try {
+    const client = new MjpegClient(`https://127.0.0.1:${server.port}/stream`, { tls: { ca: fs.readFileSync(ca.ca) } });
+    const frames = await take(client, 3);
+    assert.ok(frames.every((f) => f.data[0] === 0xff && f.data[1] === 0xd8));
+    const untrusted = new MjpegClient(`https://127.0.0.1:${server.port}/stream`, { reconnect: false });
+    for await (const f of untrusted) void f;
+    assert.match(untrusted.stats().lastError, /certificate/i);
+    const withHeaders = new MjpegClient(origin.url, { headers: { 'X-Test': 'yes' } });
+    await take(withHeaders, 1);
+    assert.match(origin.requests[0], /\r\nX-Test: yes\r\n/);
+    assert.match(origin.requests[0], /\r\nUser-Agent: mjpgd-client\//);
+  } finally {
+    await origin.close();
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
