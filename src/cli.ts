@@ -4,6 +4,7 @@ import { parseCommandLine } from './config/args';
 import { ConfigError, type CameraConfig, type Config } from './config/config';
 import { envLayer, fileLayer, merge, printConfig, type Layer } from './config/load';
 import { hashPassword } from './http/auth';
+import { serverOptionsFrom } from './embed/server';
 import { HttpServer } from './http/server';
 import { log } from './log';
 import { FolderSource } from './sources/folder-source';
@@ -88,25 +89,7 @@ export async function main(argv: string[]): Promise<void> {
   const s = config.server;
   let listening: HttpServer;
   try {
-    listening = server = new HttpServer(cameras, {
-      transport: s.transport,
-      hosts: s.host,
-      port: s.port,
-      unixSocket: s.unixSocket,
-      extraPort: s.http10Port,
-      maxClients: s.maxClients,
-      snapshotMaxDelayMs: s.snapshotMaxDelay,
-      stallTimeoutMs: s.stallTimeout * 1000,
-      basePath: s.basePath,
-      version: VERSION,
-      tls: s.tlsCert && s.tlsKey ? { cert: s.tlsCert, key: s.tlsKey, passphrase: s.tlsPassphrase } : null,
-      httpsPort: s.httpsPort,
-      redirectHttp: s.redirectHttp,
-      auth: { user: s.user, password: s.password, passwordHash: s.passwordHash, token: s.token },
-      accessLog: config.log.access,
-      unsentLimit: s.unsentLimit,
-      sendBuffer: s.sendBuffer,
-    });
+    listening = server = new HttpServer(cameras, serverOptionsFrom(config));
     await listening.listen();
   } catch (e) {
     log.error((e as Error).message);

@@ -125,3 +125,29 @@ test('the /timelapse/frame action saves one still now and answers its name; 409 
     plain.stop();
   }
 });
+
+test('POST /<name>/timelapse/frame over HTTP: the file name; GET is refused with Allow; 409 without a timelapse', async () => {
+  const out = path.join(tmp, 'http');
+  const server = await startMjpgd(['--folder', framesDir, '--fps', '20', '--timelapse-dir', out, '--timelapse-interval', '3600']);
+  try {
+    for (const url of [`${server.url}/default/timelapse/frame`, `${server.url}/timelapse/frame`]) {
+      const r = await fetch(url, { method: 'POST' });
+      assert.equal(r.status, 200, url);
+      const { file } = await r.json();
+      assert.match(file, STILL);
+      assert.ok(isWholeFrame(fs.readFileSync(path.join(out, file))));
+    }
+    const get = await fetch(`${server.url}/default/timelapse/frame`);
+    assert.equal(get.status, 405);
+    assert.match(get.headers.get('allow'), /POST/);
+  } finally {
+    await server.stop();
+  }
+  const plain = await startMjpgd(['--folder', framesDir]);
+  try {
+    const r = await fetch(`${plain.url}/default/timelapse/frame`, { method: 'POST' });
+    assert.equal(r.status, 409);
+  } finally {
+    await plain.stop();
+  }
+});

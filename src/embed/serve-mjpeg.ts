@@ -9,6 +9,9 @@ import { HttpServer } from '../http/server';
 import { IterableSource, type FrameInput } from '../sources/iterable-source';
 import { VERSION } from '../version';
 
+/** A viewer that takes nothing for this long is closed (mjpgd's default --stall-timeout). */
+const STALL_TIMEOUT_MS = 10000;
+
 export interface ServeMjpegOptions {
   /** Address to listen on (default 127.0.0.1). */
   host?: string;
@@ -20,6 +23,8 @@ export interface ServeMjpegOptions {
   auth?: { user?: string; password?: string; token?: string };
   /** Most stream viewers at once (default 200); more get 503. */
   maxClients?: number;
+  /** "node" (default: Node's net/tls, HTTP/1.0 and 1.1) or "uws" (uWebSockets.js, Node <= 20). */
+  transport?: 'node' | 'uws';
 }
 
 export interface MjpegServer {
@@ -37,14 +42,17 @@ export async function serveMjpeg(frames: AsyncIterable<FrameInput>, options: Ser
   const host = options.host ?? '127.0.0.1';
   const a = options.auth ?? {};
   if ((a.user === undefined) !== (a.password === undefined)) throw new TypeError('serveMjpeg: auth.user and auth.password go together');
-  const camera = new Camera('default', new IterableSource(frames), { stallTimeoutMs: 10000 });
+  const camera = new Camera('default', new IterableSource(frames), { stallTimeoutMs: STALL_TIMEOUT_MS });
   const server = new HttpServer([camera], {
+    transport: options.transport ?? 'node',
     hosts: [host],
     port: options.port ?? 0,
     unixSocket: null,
-    http10Port: null,
+    extraPort: null,
     maxClients: options.maxClients ?? 200,
     snapshotMaxDelayMs: 500,
+    stallTimeoutMs: STALL_TIMEOUT_MS,
+    basePath: '',
     version: VERSION,
     tls: options.tls ? { cert: options.tls.cert, key: options.tls.key, passphrase: options.tls.passphrase ?? null } : null,
     httpsPort: null,

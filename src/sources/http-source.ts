@@ -19,6 +19,9 @@ export interface HttpSourceOptions {
   fps: number;
 }
 
+/** Each frame is a Buffer of its own that nothing reuses: transports may queue it as it is. */
+const NOT_POOLED = { release() {}, pooled: false };
+
 /** An origin timestamp further than this from our clock is from another clock (a camera's): not used. */
 const SAME_CLOCK_US = 5_000_000;
 
@@ -42,7 +45,7 @@ export class HttpSource implements FrameSource {
     u.password = '';
     this.shownUrl = u.toString();
     this.info = { kind: 'http', width: opts.width, height: opts.height, fps: opts.fps, format: 'MJPG', device: this.shownUrl, notes: [] };
-    this.offline = new OfflinePicture((jpeg) => this.listener?.frame(new SharedFrame(this.seq++, this.nextTimestamp(Date.now() * 1000), jpeg, 0, jpeg.length, { release() {} })));
+    this.offline = new OfflinePicture((jpeg) => this.listener?.frame(new SharedFrame(this.seq++, this.nextTimestamp(Date.now() * 1000), jpeg, 0, jpeg.length, NOT_POOLED)));
   }
 
   start(listener: SourceListener): void {
@@ -93,7 +96,7 @@ export class HttpSource implements FrameSource {
       listener.status('recovered', '');
     }
     const jpeg = frame.data;
-    listener.frame(new SharedFrame(this.seq++, this.timestampOf(frame), jpeg, 0, jpeg.length, { release() {} }));
+    listener.frame(new SharedFrame(this.seq++, this.timestampOf(frame), jpeg, 0, jpeg.length, NOT_POOLED));
   }
 
   private lost(reason: string): void {

@@ -58,6 +58,8 @@ export class IterableSource implements FrameSource {
         // Rising, whatever the caller passes: the fan-out measures frame intervals from it.
         const t = Math.max(typeof ms === 'number' && Number.isFinite(ms) ? Math.round(ms * 1000) : Date.now() * 1000, this.lastTimestampUs + 1);
         this.lastTimestampUs = t;
+        // "pooled" (the default): the caller may reuse its buffer once the iterator moves on, so a
+        // transport that must keep bytes past a write copies them.
         listener.frame(new SharedFrame(this.seq++, t, data, 0, data.length, { release() {} }));
       }
       if (!this.stopped) listener.status('error', 'the frame source ended');
