@@ -46,6 +46,26 @@ test('package.json points main, types and exports at the built library', () => {
   assert.equal(typeof lib.startServer, 'function');
 });
 
+test('the published types compile for a strict TypeScript consumer (no esModuleInterop)', async () => {
+  const dir = path.join(tmp, 'consumer');
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, 'app.ts'), `
+    import { MjpegClient, serveMjpeg, startServer, type MjpegFrame, type ConfigInput } from ${JSON.stringify(ROOT)};
+    export async function app(): Promise<void> {
+      const client = new MjpegClient('http://127.0.0.1:8080/stream', { buffers: 2, reconnect: { maxDelayMs: 1000 } });
+      for await (const frame of client) { const f: MjpegFrame = frame; void f.data.length; void client.stats().overruns; }
+      const server = await serveMjpeg(client, { port: 0, auth: { token: 't' } });
+      const input: ConfigInput = { cameras: [{ name: 'a', fps: 5 }] };
+      const mjpgd = await startServer(input);
+      await server.close();
+      await mjpgd.close();
+    }
+  `);
+  const tsc = path.join(ROOT, 'node_modules', '.bin', 'tsc');
+  const r = await run(tsc, ['--noEmit', '--strict', '--module', 'commonjs', '--moduleResolution', 'node', '--target', 'es2022', '--types', 'node', '--typeRoots', path.join(ROOT, 'node_modules', '@types'), path.join(dir, 'app.ts')], { timeoutMs: 60000 });
+  assert.equal(r.code, 0, r.stdout.toString() + r.stderr);
+});
+
 test('serveMjpeg: ffprobe reads the stream; /snapshot and /state answer', async () => {
   const stop = { done: false };
   const server = await lib.serveMjpeg(paced(stop), { port: 0 });

@@ -4,7 +4,7 @@
 //   const client = new MjpegClient('http://camera:8080/stream');
 //   for await (const frame of client) handle(frame.data);
 import { EventEmitter } from 'node:events';
-import type tls from 'node:tls';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { VERSION } from '../version';
 import { Connection } from './connection';
 import { FramePool } from './frame-pool';
@@ -41,7 +41,7 @@ export interface MjpegClientOptions {
   /** Extra request headers. */
   headers?: Record<string, string>;
   /** TLS options for https: URLs (ca, rejectUnauthorized, ...). */
-  tls?: tls.ConnectionOptions;
+  tls?: TlsOptions;
   /** A connection that brings nothing for this long is dropped and reopened (default 10 s). */
   idleTimeoutMs?: number;
 }

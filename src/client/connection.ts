@@ -1,7 +1,7 @@
 // One connection to an MJPEG URL: opens the socket (plain or TLS), sends the GET, reads the response
 // head, and hands on the JPEG parts as they arrive. Knows nothing of reconnecting or consumers.
-import net from 'node:net';
-import tls from 'node:tls';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { ChunkedDecoder, parseHead, type ResponseHead } from './http-response';
 import { boundaryOf, MultipartReader, type ReaderEvent } from './multipart-reader';
 
