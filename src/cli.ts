@@ -4,7 +4,7 @@ import { parseCommandLine } from './config/args';
 import { ConfigError, type CameraConfig, type Config } from './config/config';
 import { envLayer, fileLayer, merge, printConfig, type Layer } from './config/load';
 import { hashPassword } from './http/auth';
-import { serverOptionsFrom } from './embed/server';
+import { serverOptionsFrom } from './embed/server-options';
 import { HttpServer } from './http/server';
 import { log } from './log';
 import { FolderSource } from './sources/folder-source';

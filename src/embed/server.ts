@@ -6,11 +6,11 @@
 import { Camera } from '../camera';
 import { openSource } from '../cli';
 import type { Config } from '../config/config';
-import { HttpServer, type ServerOptions } from '../http/server';
+import { HttpServer } from '../http/server';
 import { log } from '../log';
 import { Timelapse } from '../timelapse/timelapse';
-import { VERSION } from '../version';
 import { configFrom, type ConfigInput } from './config-input';
+import { serverOptionsFrom } from './server-options';
 
 export interface RunningServer {
   /** The main port (0 in the config picks a free one). */
@@ -21,30 +21,6 @@ export interface RunningServer {
   /** The figures /state answers. */
   state(): unknown;
   close(): Promise<void>;
-}
-
-/** The HTTP server's options from the settings (the command line and embedding start it alike). */
-export function serverOptionsFrom(c: Config): ServerOptions {
-  const s = c.server;
-  return {
-    transport: s.transport,
-    hosts: s.host,
-    port: s.port,
-    unixSocket: s.unixSocket,
-    extraPort: s.http10Port,
-    maxClients: s.maxClients,
-    snapshotMaxDelayMs: s.snapshotMaxDelay,
-    stallTimeoutMs: s.stallTimeout * 1000,
-    basePath: s.basePath,
-    version: VERSION,
-    tls: s.tlsCert && s.tlsKey ? { cert: s.tlsCert, key: s.tlsKey, passphrase: s.tlsPassphrase } : null,
-    httpsPort: s.httpsPort,
-    redirectHttp: s.redirectHttp,
-    auth: { user: s.user, password: s.password, passwordHash: s.passwordHash, token: s.token },
-    accessLog: c.log.access,
-    unsentLimit: s.unsentLimit,
-    sendBuffer: s.sendBuffer,
-  };
 }
 
 function isConfig(c: Config | ConfigInput): c is Config {
