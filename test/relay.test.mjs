@@ -128,3 +128,22 @@ test('origin restart: relay viewers stay connected, see the offline picture, the
     await Promise.all(viewers.map((v) => v.close()));
   }
 });
+
+test('--url-user/--url-password reach an origin behind basic auth; wrong ones show why, offline', async () => {
+  const locked = await startMjpgd(['--folder', dir, '--fps', '20', '--user', 'cam', '--password', 'secret']);
+  const good = await startMjpgd(['--url', `${locked.url}/stream`, '--url-user', 'cam', '--url-password', 'secret']);
+  const bad = await startMjpgd(['--url', `${locked.url}/stream`, '--url-user', 'cam', '--url-password', 'wrong']);
+  try {
+    const v = openStream(good.port, { onPart: (p, s) => s.parts.length >= 3 && s.close() });
+    await v.closed;
+    assert.equal(v.error, null);
+    assert.ok(v.parts.every((p) => isFile(p.body)));
+    const s = await waitForState(bad.url, (st) => st.cameras[0].online === false, 10000);
+    assert.match(s.cameras[0].error, /HTTP 401/);
+    const printed = await (await fetch(`${good.url}/state`)).text();
+    assert.doesNotMatch(printed, /secret/, 'the password is not in /state');
+  } finally {
+    await Promise.all([good.stop(), bad.stop()]);
+    await locked.stop();
+  }
+});
