@@ -151,3 +151,24 @@ test('POST /<name>/timelapse/frame over HTTP: the file name; GET is refused with
     await plain.stop();
   }
 });
+
+test('no still of the offline picture: a camera whose source is away answers 503 and writes nothing', async () => {
+  const out = path.join(tmp, 'offline');
+  // A relay of a port nobody listens on: offline from the start, showing the offline picture.
+  const probe = (await import('node:net')).createServer();
+  await new Promise((r) => probe.listen(0, '127.0.0.1', r));
+  const deadPort = probe.address().port;
+  await new Promise((r) => probe.close(r));
+  const server = await startMjpgd(['--url', `http://127.0.0.1:${deadPort}/stream`, '--timelapse-dir', out, '--timelapse-interval', '0.1']);
+  try {
+    await until('the camera is offline', async () => (await (await fetch(`${server.url}/state`)).json()).cameras[0].online === false);
+    const r = await fetch(`${server.url}/default/timelapse/frame`, { method: 'POST' });
+    assert.equal(r.status, 503);
+    assert.match((await r.json()).error, /offline/);
+    // Several intervals pass; none writes a still.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(fs.readdirSync(out), []);
+  } finally {
+    await server.stop();
+  }
+});

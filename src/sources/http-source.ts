@@ -61,7 +61,14 @@ export class HttpSource implements FrameSource {
     client.on('connect', () => log.info(`relay ${this.shownUrl}: connected`));
     client.on('disconnect', (reason: string) => this.lost(reason));
     void (async () => {
-      for await (const frame of client) this.pass(frame);
+      for await (const frame of client) {
+        try {
+          this.pass(frame);
+        } catch (e) {
+          // One bad frame must not end the relay (leaving the loop would close the client).
+          log.warn(`relay ${this.shownUrl}: frame dropped: ${(e as Error).message}`);
+        }
+      }
     })();
   }
 

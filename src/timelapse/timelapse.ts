@@ -46,6 +46,7 @@ export class Timelapse {
   /** Saves run one after another, so pruning never races a rename. */
   private queue: Promise<unknown> = Promise.resolve();
   private lastStamp = '';
+  private lastWarning: string | null = null;
   private sameStamp = 0;
   private readonly pattern: RegExp;
 
@@ -69,7 +70,14 @@ export class Timelapse {
 
   start(): void {
     this.timer = setInterval(() => {
-      this.saveNow().catch((e: Error) => log.warn(`camera ${this.camera.name}: timelapse still skipped: ${e.message}`));
+      this.saveNow().then(
+        () => (this.lastWarning = null),
+        (e: Error) => {
+          // Once per reason: an outage of hours at a short interval would otherwise flood the log.
+          if (e.message !== this.lastWarning) log.warn(`camera ${this.camera.name}: timelapse still skipped: ${e.message}`);
+          this.lastWarning = e.message;
+        },
+      );
     }, this.opts.intervalSeconds * 1000);
   }
 
