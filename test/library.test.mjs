@@ -10,6 +10,7 @@ import { fakeJpeg, startOddOrigin } from './helpers/odd-origin.mjs';
 import { openStream, state } from './helpers/rawstream.mjs';
 import { readStream } from './helpers/multipart.mjs';
 import { ROOT, run } from './helpers/server.mjs';
+import { makeTestCa } from './helpers/tls.mjs';
 
 const require = createRequire(import.meta.url);
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -156,5 +157,24 @@ test('startServer: the whole server embedded, cameras from a plain object checke
     assert.equal(mjpgd.state().cameras.length, 2);
   } finally {
     await mjpgd.close();
+  }
+});
+
+test('serveMjpeg over TLS, read by MjpegClient with the CA', async () => {
+  const ca = makeTestCa(fs.mkdtempSync(path.join(tmp, 'tls-')));
+  const stop = { done: false };
+  const server = await lib.serveMjpeg(paced(stop), { tls: { cert: ca.cert, key: ca.key } });
+  try {
+    assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+\/$/);
+    const client = new lib.MjpegClient(`${server.url}stream`, { tls: { ca: fs.readFileSync(ca.ca) } });
+    const got = [];
+    for await (const f of client) {
+      got.push(f.data);
+      if (got.length >= 3) break;
+    }
+    for (const d of got) assert.ok(JPEGS.some((j) => j.equals(d)));
+  } finally {
+    stop.done = true;
+    await server.close();
   }
 });
