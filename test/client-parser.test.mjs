@@ -150,3 +150,14 @@ test('at the end of the stream a last boundary-only part is handed on only when 
   broken.feed(Buffer.concat([head, B.subarray(0, 20)]));
   assert.deepEqual(summary(broken.end()), []);
 });
+
+test('digest: the challenge is read beside other schemes; the answer matches RFC 2617\'s worked example', async () => {
+  const { parseDigestChallenge, digestAuthorization } = await import('../dist/client/digest.js');
+  const c = parseDigestChallenge('Basic realm="x", Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41"');
+  assert.deepEqual(c, { realm: 'testrealm@host.com', nonce: 'dcd98b7102dd2f0e8b11d0f600bfb0c093', opaque: '5ccc069c403ebaf9f0171e9517f40e41', algorithm: 'MD5', qop: 'auth' });
+  const h = digestAuthorization(c, 'Mufasa', 'Circle Of Life', 'GET', '/dir/index.html', 1, '0a4f113b');
+  assert.match(h, /response="6629fae49393a05397450978507c4ef1"/);
+  assert.match(h, /nc=00000001, cnonce="0a4f113b"/);
+  assert.equal(parseDigestChallenge('Basic realm="cam"'), null);
+  assert.equal(digestAuthorization({ ...c, algorithm: 'SHA-512-256' }, 'a', 'b', 'GET', '/'), null);
+});

@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { VERSION } from '../version';
 import { Connection } from './connection';
+import { digestAuthorization, parseDigestChallenge, type DigestChallenge } from './digest';
 import { FramePool } from './frame-pool';
 import type { ResponseHead } from './http-response';
 import type { Part } from './multipart-reader';
@@ -36,7 +37,8 @@ export interface MjpegClientOptions {
   maxFrameBytes?: number;
   /** false: stop after the first connection ends. Default: reconnect, 250 ms doubling to 5 s. */
   reconnect?: boolean | ReconnectOptions;
-  /** Basic auth (instead of user:password@ in the URL). */
+  /** Credentials (instead of user:password@ in the URL): sent as Basic, or as Digest once the
+   * server asks for it (IP cameras). */
   auth?: { user: string; password: string };
   /** Extra request headers. */
   headers?: Record<string, string>;
@@ -80,6 +82,15 @@ export class MjpegClient extends EventEmitter implements AsyncIterable<MjpegFram
   private reconnects = 0;
   private lastError: string | null = null;
   private readonly fpsWindow = { since: Date.now(), count: 0, fps: 0 };
+  private readonly credentials: { user: string; password: string } | null;
+  /** The server's Digest challenge, once it sent one, and the requests made with its nonce. */
+  private digest: { challenge: DigestChallenge; nc: number } | null = null;
+  /** The last connection got a Digest challenge to answer: retry at once with it. */
+  private retryWithDigest = false;
+  /** The last request carried a Digest answer (a 401 to it means wrong credentials). */
+  private sentDigest = false;
+  /** Instant Digest retries since the last stream was opened (bounded against odd servers). */
+  private authRounds = 0;
 
   constructor(
     url: string | URL,
@@ -93,6 +104,8 @@ export class MjpegClient extends EventEmitter implements AsyncIterable<MjpegFram
     const r = options.reconnect ?? true;
     this.reconnect = r === false ? null : { initialDelayMs: 250, maxDelayMs: 5000, ...(r === true ? {} : r) };
     this.delayMs = this.reconnect?.initialDelayMs ?? 0;
+    const u = this.url;
+    this.credentials = options.auth ?? (u.username ? { user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } : null);
     // Started at once: the stream is live, frames that nobody takes yet are overruns like any others.
     this.open();
   }
@@ -142,7 +155,7 @@ export class MjpegClient extends EventEmitter implements AsyncIterable<MjpegFram
     const connection = new Connection(
       {
         url: this.url,
-        auth: this.options.auth ?? null,
+        authorization: this.authorization(),
         headers: this.options.headers ?? {},
         tls: this.options.tls ?? {},
         maxFrameBytes: this.maxFrameBytes,
@@ -151,6 +164,7 @@ export class MjpegClient extends EventEmitter implements AsyncIterable<MjpegFram
       },
       {
         head: (head) => this.onHead(head),
+        unauthorized: (challenge) => this.onUnauthorized(challenge),
         event: (e) => (e.kind === 'part' ? this.onPart(e.part) : this.discarded++),
         end: (reason) => this.onEnd(connection, reason),
       },
@@ -159,7 +173,32 @@ export class MjpegClient extends EventEmitter implements AsyncIterable<MjpegFram
     connection.open();
   }
 
+  /** Basic until the server asks for Digest; then Digest with its nonce, counting requests (nc). */
+  private authorization(): string | null {
+    const c = this.credentials;
+    this.sentDigest = false;
+    if (!c) return null;
+    if (this.digest) {
+      const d = this.digest;
+      const header = digestAuthorization(d.challenge, c.user, c.password, 'GET', `${this.url.pathname}${this.url.search}`, ++d.nc);
+      this.sentDigest = header !== null;
+      if (header) return header;
+    }
+    return `Basic ${Buffer.from(`${c.user}:${c.password}`).toString('base64')}`;
+  }
+
+  private onUnauthorized(header: string): void {
+    const challenge = this.credentials ? parseDigestChallenge(header) : null;
+    if (!challenge) return;
+    // A 401 to a Digest answer means wrong credentials (unless the server says the nonce merely went
+    // stale): no instant retry then, the normal backoff applies. So a server that sends a new nonce
+    // with every 401 can't make the client spin.
+    this.retryWithDigest = (!this.sentDigest || /\bstale\s*=\s*"?true/i.test(header)) && this.authRounds++ < 2;
+    this.digest = { challenge, nc: 0 };
+  }
+
   private onHead(head: ResponseHead): void {
+    this.authRounds = 0;
     this.connected = true;
     this.emit('connect', head);
   }
@@ -180,6 +219,13 @@ export class MjpegClient extends EventEmitter implements AsyncIterable<MjpegFram
     const wasConnected = this.connected;
     this.connected = false;
     if (this.closed) return;
+    // The answer to a Digest challenge is part of connecting, not a failure: at once, not counted,
+    // and also when reconnecting is off.
+    if (this.retryWithDigest) {
+      this.retryWithDigest = false;
+      this.open();
+      return;
+    }
     this.lastError = reason;
     this.emit('disconnect', reason, wasConnected);
     if (!this.reconnect) {

@@ -7,8 +7,8 @@ import { boundaryOf, MultipartReader, type ReaderEvent } from './multipart-reade
 
 export interface ConnectionOptions {
   url: URL;
-  /** Basic auth; the URL's user:password@ is used when absent. */
-  auth: { user: string; password: string } | null;
+  /** The Authorization header value for this request (Basic or Digest), or null. */
+  authorization: string | null;
   headers: Record<string, string>;
   /** Extra TLS options for https: URLs (ca, rejectUnauthorized, servername, ...). */
   tls: tls.ConnectionOptions;
@@ -21,6 +21,8 @@ export interface ConnectionOptions {
 export interface ConnectionEvents {
   head(head: ResponseHead): void;
   event(e: ReaderEvent): void;
+  /** The server answered 401; `challenge` is its WWW-Authenticate header ("" if none). Before end(). */
+  unauthorized(challenge: string): void;
   /** The connection ended; `reason` says why (server closed, error, bad response). Called once. */
   end(reason: string): void;
 }
@@ -72,7 +74,6 @@ export class Connection {
 
   private request(): string {
     const u = this.opts.url;
-    const auth = this.opts.auth ?? (u.username ? { user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } : null);
     const lines = [
       `GET ${u.pathname}${u.search} HTTP/1.1`,
       `Host: ${u.host}`,
@@ -81,7 +82,7 @@ export class Connection {
       // One stream per connection; no keep-alive to manage.
       'Connection: close',
     ];
-    if (auth) lines.push(`Authorization: Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`);
+    if (this.opts.authorization) lines.push(`Authorization: ${this.opts.authorization}`);
     for (const [k, v] of Object.entries(this.opts.headers)) lines.push(`${k}: ${v}`);
     return `${lines.join('\r\n')}\r\n\r\n`;
   }
@@ -104,6 +105,7 @@ export class Connection {
   }
 
   private start(head: ResponseHead): void {
+    if (head.status === 401) this.on.unauthorized(head.headers['www-authenticate'] ?? '');
     if (head.status !== 200) {
       const hint = head.status === 401 ? ' (wrong or missing user/password)' : '';
       this.finish(`HTTP ${head.status}${head.reason ? ` ${head.reason}` : ''}${hint}`);

@@ -1,6 +1,7 @@
 // Small MJPEG servers with the habits of real cameras, for the client and relay tests: boundary-only
 // parts, chunked coding, HTTP/1.0, quoted or dashed boundaries, connections dropped after N frames.
 // Raw sockets, so every byte of the response is what the test says.
+import crypto from 'node:crypto';
 import net from 'node:net';
 
 /** A fake JPEG: SOI, `n - 4` bytes of `fill`, EOI. */
@@ -12,14 +13,15 @@ export function fakeJpeg(n, fill) {
 
 /**
  * Starts a server on 127.0.0.1 that answers every request with a stream of `frames` (Buffers, cycled).
- * style: { version: '1.0'|'1.1', chunked, contentLength, boundaryParam, delimiter, dropAfter, intervalMs }
+ * style: { version: '1.0'|'1.1', chunked, contentLength, boundaryParam, delimiter, dropAfter, intervalMs,
+ *          digest: { user, password } — Digest auth (MD5, qop=auth, a new nonce on every 401) as IP cameras do }
  * Returns { port, connections (count), requests (heads received), close() }.
  */
 export async function startOddOrigin(frames, style = {}) {
   const s = { version: '1.1', chunked: false, contentLength: true, boundaryParam: 'frame', delimiter: null, dropAfter: Infinity, intervalMs: 10, ...style };
   const delimiter = s.delimiter ?? `--${s.boundaryParam.replace(/^"|"$/g, '')}`;
   const sockets = new Set();
-  const state = { connections: 0, requests: [] };
+  const state = { connections: 0, requests: [], nonces: new Set() };
   const server = net.createServer((socket) => {
     state.connections++;
     sockets.add(socket);
@@ -33,6 +35,12 @@ export async function startOddOrigin(frames, style = {}) {
       if (!head.includes('\r\n\r\n')) return;
       started = true;
       state.requests.push(head);
+      if (s.digest && !digestOk(head, s.digest, state.nonces)) {
+        const nonce = crypto.randomBytes(12).toString('hex');
+        state.nonces.add(nonce);
+        socket.end(`HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="cam", Digest realm="cam", qop="auth", nonce="${nonce}", opaque="op1"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+        return;
+      }
       const lines = [`HTTP/${s.version} 200 OK`, `Content-Type: multipart/x-mixed-replace; boundary=${s.boundaryParam}`];
       if (s.chunked) lines.push('Transfer-Encoding: chunked');
       socket.write(`${lines.join('\r\n')}\r\n\r\n`);
@@ -73,4 +81,17 @@ export async function startOddOrigin(frames, style = {}) {
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/** Checks a Digest Authorization header the way a camera does (MD5, qop=auth), computed here apart
+ * from the client's code. */
+function digestOk(head, { user, password }, nonces) {
+  const line = /\r\nAuthorization: Digest (.*)\r\n/i.exec(head)?.[1];
+  if (!line) return false;
+  const p = {};
+  for (const m of line.matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]+))/g)) p[m[1]] = m[2] ?? m[3];
+  const md5 = (x) => crypto.createHash('md5').update(x).digest('hex');
+  const uri = /^GET (\S+) /.exec(head)[1];
+  const expected = md5(`${md5(`${user}:cam:${password}`)}:${p.nonce}:${p.nc}:${p.cnonce}:auth:${md5(`GET:${uri}`)}`);
+  return nonces.has(p.nonce) && p.username === user && p.uri === uri && p.opaque === 'op1' && p.qop === 'auth' && p.response === expected;
 }
