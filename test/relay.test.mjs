@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { openStream, state, waitForState } from './helpers/rawstream.mjs';
-import { startMjpgd } from './helpers/server.mjs';
+import { runMjpgd, startMjpgd } from './helpers/server.mjs';
 
 let dir;
 let files;
@@ -145,5 +145,23 @@ test('--url-user/--url-password reach an origin behind basic auth; wrong ones sh
   } finally {
     await Promise.all([good.stop(), bad.stop()]);
     await locked.stop();
+  }
+});
+
+test('settings: --url implies --source http; bad combinations stop with exit 2; passwords masked in --print-config', async () => {
+  const ok = await runMjpgd(['--url', 'http://cam:pw@camera.example/video.mjpg', '--url-user', 'u', '--url-password', 'secret', '--print-config']);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /source = "http"/);
+  assert.match(ok.stdout, /url = "http:\/\/cam:\*{8}@10\.0\.0\.9\/video\.mjpg"/);
+  assert.match(ok.stdout, /url_password = "\*{8}"/);
+  assert.doesNotMatch(ok.stdout, /secret|:pw@/);
+  for (const [args, message] of [
+    [['--source', 'http'], /source http needs --url/],
+    [['--url', 'ftp://x/'], /url must be an http:\/\/ or https:\/\/ URL/],
+    [['--url', 'http://x/', '--url-user', 'u'], /--url-user and --url-password go together/],
+  ]) {
+    const r = await runMjpgd([...args, '--print-config']);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.stderr, message);
   }
 });

@@ -171,13 +171,18 @@ function checkTogether(c: Config): void {
   }
 }
 
+/** A password inside a URL (http://user:password@host/) is a secret too. */
+function maskUrlPassword(value: unknown): unknown {
+  return typeof value === 'string' ? value.replace(/^(https?:\/\/[^/@:]*:)[^/@]*@/i, '$1********@') : value;
+}
+
 /** The merged configuration as TOML, secrets masked. */
 export function printConfig(c: Config): string {
   const section = (sec: Section, values: Values) =>
     Object.fromEntries(
       settingsOf(sec)
         .filter((s) => values[s.key] !== null && values[s.key] !== undefined)
-        .map((s) => [fileKey(s), s.secret ? '********' : values[s.key]]),
+        .map((s) => [fileKey(s), s.secret ? '********' : maskUrlPassword(values[s.key])]),
     );
   const doc = {
     server: section('server', c.server as unknown as Values),
