@@ -152,7 +152,7 @@ test('settings: --url implies --source http; bad combinations stop with exit 2; 
   const ok = await runMjpgd(['--url', 'http://cam:pw@camera.example/video.mjpg', '--url-user', 'u', '--url-password', 'secret', '--print-config']);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /source = "http"/);
-  assert.match(ok.stdout, /url = "http:\/\/cam:\*{8}@10\.0\.0\.9\/video\.mjpg"/);
+  assert.match(ok.stdout, /url = "http:\/\/cam:\*{8}@camera\.example\/video\.mjpg"/);
   assert.match(ok.stdout, /url_password = "\*{8}"/);
   assert.doesNotMatch(ok.stdout, /secret|:pw@/);
   for (const [args, message] of [
