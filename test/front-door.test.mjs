@@ -4,15 +4,17 @@
 // Runs under every Node and transport (test/matrix.mjs); what only the node transport can do (uWS never
 // answers HTTP/1.0 or a malformed head) is registered for it alone.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Connection, exchange, RawConnection, responses } from './helpers/http.mjs';
 import { jpegSize } from './helpers/jpeg.mjs';
 import { boundaryOf, MultipartParser } from './helpers/multipart.mjs';
 import { openStream, waitForState } from './helpers/rawstream.mjs';
-import { run, runMjpgd, startMjpgd, TRANSPORT } from './helpers/server.mjs';
+import { NODE, run, runMjpgd, startMjpgd, TRANSPORT } from './helpers/server.mjs';
 
 const NODE_TRANSPORT = (TRANSPORT ?? 'node') === 'node';
+const NODE_MAJOR = Number(spawnSync(NODE, ['-p', 'process.versions.node.split(".")[0]']).stdout.toString());
 const HOST = 'Host: 127.0.0.1\r\n';
 
 function isJpeg(b) {
@@ -322,3 +324,12 @@ test('a wrong-password flood against a scrypt hash: token viewers keep their fra
     (await import('node:fs')).rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// Where uWS loads (Node <= 20) the suite itself runs on it (MJPGD_TEST_TRANSPORT=uws).
+if (NODE_MAJOR >= 22) {
+  test('--transport uws says why its binary does not load on this Node, and exits', async () => {
+    const r = await runMjpgd(['--transport', 'uws', '--port', '0']);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout + r.stderr, /--transport uws: cannot load uWebSockets\.js's binary .*use --transport node \(the default\)/);
+  });
+}
