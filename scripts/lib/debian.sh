@@ -78,9 +78,15 @@ _deb_root() {
   apt_private "$suite" || return 1
   local pkgs=("$@")
   if ((deps)); then
-    # Every package the named ones need at run time (Depends and Pre-Depends, recursively).
+    # Every package the named ones need at run time (Depends and Pre-Depends, recursively), of
+    # their architecture (the first one's) or Architecture: all; apt lists the alternatives of
+    # every architecture it knows ("nodejs:any"), and unqualified names mean the host's.
+    local arch="${1##*:}" all
     mapfile -t pkgs < <(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
       --no-breaks --no-replaces --no-enhances "$@" | grep -E '^[a-z0-9]' | sort -u)
+    mapfile -t all < <(apt-cache show --no-all-versions $(printf '%s\n' "${pkgs[@]}" | grep -v :) 2>/dev/null |
+      awk '/^Package:/ { p = $2 } /^Architecture: all/ { print p }' | sort -u)
+    mapfile -t pkgs < <(printf '%s\n' "${pkgs[@]}" | grep -E ":$arch\$"; printf '%s\n' "${all[@]}")
   fi
   local work="$dest.tmp"
   rm -rf "$work" && mkdir -p "$work/debs" "$work/root"
