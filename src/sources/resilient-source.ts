@@ -112,7 +112,7 @@ export class ResilientSource implements FrameSource {
     if (this.offlineTimer) clearInterval(this.offlineTimer);
     const jpeg = binding().renderOfflineJpeg(this.info.width, this.info.height, 'CAMERA OFFLINE', `${this.describe()}: ${reason}`);
     const publish = () => {
-      const frame = new SharedFrame(this.offlineSeq++, Date.now() * 1000, jpeg, 0, jpeg.length, { release() {} });
+      const frame = new SharedFrame(this.offlineSeq++, Date.now() * 1000, jpeg, 0, jpeg.length, { release() {}, pooled: false });
       this.listener?.frame(frame);
     };
     publish();
