@@ -4,30 +4,34 @@
 #                                    built from source only when no prebuilt one in native/ loads here
 #   scripts/setup.sh --from-source   always build the addon from source (needs Rust, see below)
 #   scripts/setup.sh --install-rust  install Rust with rustup when cargo is missing
+#   scripts/setup.sh --cross         also what cross-building the prebuilt addons needs (cross gcc,
+#                                    rustup targets, ARM sysroots) and qemu-user with Debian's ARM node
+#                                    for their smoke tests (scripts/build-addons.sh, the release)
 #   scripts/setup.sh --test          also the tools the test suite drives (curl, ffprobe, qemu for
-#                                    test/vm and the ARM smoke tests, cross compilers, systemd-analyze)
-#                                    and what the packaging tests prepare (rustup targets, ARM sysroots
-#                                    and Debian's ARM node, cached under ~/.cache/mjpgd-*)
+#                                    test/vm, systemd-analyze), and all of --cross (cached under
+#                                    ~/.cache/mjpgd-*)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-from_source=0; install_rust=0; test=0
+from_source=0; install_rust=0; test=0; cross=0
 for a in "$@"; do
   case "$a" in
-    --test) test=1; from_source=1 ;;
+    --test) test=1; cross=1; from_source=1 ;;
+    --cross) cross=1; from_source=1 ;;
     --from-source) from_source=1 ;;
     --install-rust) install_rust=1 ;;
-    *) echo "setup: unknown argument '$a' (--from-source, --install-rust, --test)" >&2; exit 2 ;;
+    *) echo "setup: unknown argument '$a' (--from-source, --install-rust, --cross, --test)" >&2; exit 2 ;;
   esac
 done
 
 RUNTIME_PACKAGES=(libjpeg62-turbo)
 BUILD_PACKAGES=(build-essential pkg-config libjpeg62-turbo-dev)
 # curl and ffprobe read streams in tests; qemu-system, busybox, kmod, cpio, v4l-utils boot the test VM
-# with real V4L2 drivers (test/vm); chromium: test/viewer.test.mjs. Packaging (test/package.test.mjs,
-# test/arm.test.mjs, test/service.test.mjs): cross compilers, qemu-user, systemd-analyze.
-TEST_PACKAGES=(curl ffmpeg chromium qemu-system-x86 busybox-static kmod cpio v4l-utils make xz-utils
-  qemu-user gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf systemd)
+# with real V4L2 drivers (test/vm); chromium: test/viewer.test.mjs; systemd: systemd-analyze verify
+# in test/service.test.mjs.
+TEST_PACKAGES=(curl ffmpeg chromium qemu-system-x86 busybox-static kmod cpio v4l-utils make xz-utils systemd)
+# Cross-building the prebuilt addons (scripts/build-addons.sh) and running them (test/arm.test.mjs).
+CROSS_PACKAGES=(gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf qemu-user)
 
 SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
 apt_install() {
@@ -53,6 +57,7 @@ fi
 packages=("${RUNTIME_PACKAGES[@]}")
 [[ -z "$prebuilt" ]] && packages+=("${BUILD_PACKAGES[@]}")
 ((test)) && packages+=("${TEST_PACKAGES[@]}")
+((cross)) && packages+=("${CROSS_PACKAGES[@]}")
 apt_install "${packages[@]}"
 
 if [[ -z "$prebuilt" ]]; then
@@ -89,7 +94,7 @@ else
   npm run build
 fi
 
-if ((test)); then
+if ((cross)); then
   # Cross builds and the ARM smoke tests: rustup targets, sysroots, Debian's ARM node (all cached).
   bash scripts/build-addons.sh --prepare
   bash scripts/arm-node.sh armhf >/dev/null
