@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { ROOT, run } from './helpers/server.mjs';
+import { ROOT, run, runMjpgd } from './helpers/server.mjs';
 
 const SCRIPT = path.join(ROOT, 'scripts', 'install-service.sh');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mjpgd-service-'));
@@ -90,4 +90,14 @@ test('systemd-analyze verify reports a broken unit (the check above can fail)', 
   assert.match(v.output, /RestartSec|soon/);
   const missing = await verify(unit.replace(/^ExecStart=\S+/m, 'ExecStart=/nonexistent/node'));
   assert.notEqual(missing.code, 0, 'a missing program fails verification');
+});
+
+test('mjpgd --help points to install-service, and mjpgd install-service --help explains it', async () => {
+  const help = await runMjpgd(['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /mjpgd install-service \[--instance NAME\]/);
+  const r = await runMjpgd(['install-service', '--help']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /--user NAME/);
+  assert.match(r.stdout, /--root DIR/);
 });
