@@ -17,11 +17,15 @@ with_lock() {
   ( flock -w 900 9 || { echo "could not lock $file" >&2; exit 1; }; "$@" ) 9>"$file"
 }
 
-# The Debian archive URI from the system's apt sources (deb822 .sources files, then sources.list).
+# The Debian archive URI the system's apt uses: the repository whose Release file says Origin and
+# Label "Debian" (not -security, not Raspberry Pi's or other vendors' archives); before the first
+# apt-get update, the first non-security entry of the sources files.
 debian_mirror() {
   if [[ -n "${MJPGD_DEBIAN_MIRROR:-}" ]]; then echo "$MJPGD_DEBIAN_MIRROR"; return; fi
   local uri
-  uri=$(awk '
+  uri=$(env -u APT_CONFIG apt-get indextargets --format '$(REPO_URI)' 'Created-By: Packages' 'Origin: Debian' \
+    'Label: Debian' 2>/dev/null | sort -u | head -n1)
+  [[ -z "$uri" ]] && uri=$(awk '
     /^[[:space:]]*$/ { if (u && s && s !~ /security/ && u !~ /security/) { print u; exit } u = ""; s = ""; next }
     /^URIs:/ { u = $2 }
     /^Suites:/ { s = $0 }
