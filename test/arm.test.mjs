@@ -37,7 +37,8 @@ for (const arch of ['armhf', 'arm64']) {
 
       const { status, parts } = await readStream(`${m.url}/stream`, { ms: 60000, maxParts: 3 });
       assert.equal(status, 200);
-      assert.equal(parts.length, 3, 'three stream parts within a minute');
+      // One read may carry more than one part, so there can be a fourth.
+      assert.ok(parts.length >= 3, `three stream parts within a minute, got ${parts.length}`);
       for (const p of parts) assert.deepEqual(p.size, { width: 640, height: 480 });
       assert.ok(parts[2].timestamp > parts[0].timestamp, 'parts are successive frames');
 
