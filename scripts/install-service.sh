@@ -55,7 +55,11 @@ if [[ -n "$root" ]]; then
   for f in passwd group shadow gshadow; do [[ -e "$root/etc/$f" ]] || : >"$root/etc/$f"; done
   prefix=(--prefix "$root")
 fi
-has_entry() { grep -q "^$2:" "${root}/etc/$1"; }
+# Accounts may come from NSS (getent) on a real system; under --root only DIR's files count.
+has_entry() { if [[ -n "$root" ]]; then grep -q "^$2:" "$root/etc/$1"; else getent "$1" "$2" >/dev/null; fi; }
+in_video() {
+  if [[ -n "$root" ]]; then grep -Eq "^video:[^:]*:[^:]*:(.*,)?$user(,|\$)" "$root/etc/group"; else id -nG "$user" | tr ' ' '\n' | grep -qx video; fi
+}
 if ! has_entry group video; then
   groupadd "${prefix[@]}" --system video
   echo "install-service: created group video"
@@ -64,7 +68,7 @@ if ! has_entry passwd "$user"; then
   useradd "${prefix[@]}" --system --user-group --groups video --no-create-home --home-dir /nonexistent \
     --shell /usr/sbin/nologin --comment "mjpgd camera streamer" "$user"
   echo "install-service: created system user $user (groups: $user, video)"
-elif ! grep -Eq "^video:[^:]*:[^:]*:(.*,)?$user(,|$)" "$root/etc/group"; then
+elif ! in_video; then
   usermod "${prefix[@]}" -a -G video "$user"
   echo "install-service: added $user to the video group"
 fi

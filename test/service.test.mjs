@@ -66,6 +66,14 @@ test('install-service again: the user is reused, an edited config is kept unless
 
   assert.equal((await install('--root', root, '--force')).code, 0);
   assert.doesNotMatch(fs.readFileSync(conf, 'utf8'), /# edited/);
+
+  // A user that exists but left the video group is put back in it.
+  const groupFile = path.join(root, 'etc', 'group');
+  fs.writeFileSync(groupFile, fs.readFileSync(groupFile, 'utf8').replace(/^(video:x:\d+:)mjpgd$/m, '$1'));
+  const back = await install('--root', root);
+  assert.equal(back.code, 0, back.stderr);
+  assert.match(back.stdout.toString(), /added mjpgd to the video group/);
+  assert.match(fs.readFileSync(groupFile, 'utf8'), /^video:x:\d+:mjpgd$/m);
 });
 
 test('install-service refuses bad arguments with exit 2 and says why', async () => {
