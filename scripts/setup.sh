@@ -7,20 +7,23 @@
 #   scripts/setup.sh --cross         also what cross-building the prebuilt addons needs (cross gcc,
 #                                    rustup targets, ARM sysroots) and qemu-user with Debian's ARM node
 #                                    for their smoke tests (scripts/build-addons.sh, the release)
+#   scripts/setup.sh --check         only say what it would do (prebuilt or source build; exit 1 with
+#                                    how to get Rust if it is needed and missing), install nothing
 #   scripts/setup.sh --test          also the tools the test suite drives (curl, ffprobe, qemu for
 #                                    test/vm, systemd-analyze), and all of --cross (cached under
 #                                    ~/.cache/mjpgd-*)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-from_source=0; install_rust=0; test=0; cross=0
+from_source=0; install_rust=0; test=0; cross=0; check=0
 for a in "$@"; do
   case "$a" in
     --test) test=1; cross=1; from_source=1 ;;
     --cross) cross=1; from_source=1 ;;
     --from-source) from_source=1 ;;
     --install-rust) install_rust=1 ;;
-    *) echo "setup: unknown argument '$a' (--from-source, --install-rust, --cross, --test)" >&2; exit 2 ;;
+    --check) check=1 ;;
+    *) echo "setup: unknown argument '$a' (--from-source, --install-rust, --cross, --test, --check)" >&2; exit 2 ;;
   esac
 done
 
@@ -58,11 +61,11 @@ packages=("${RUNTIME_PACKAGES[@]}")
 [[ -z "$prebuilt" ]] && packages+=("${BUILD_PACKAGES[@]}")
 ((test)) && packages+=("${TEST_PACKAGES[@]}")
 ((cross)) && packages+=("${CROSS_PACKAGES[@]}")
-apt_install "${packages[@]}"
+((check)) || apt_install "${packages[@]}"
 
 if [[ -z "$prebuilt" ]]; then
   [[ -f "$HOME/.cargo/env" ]] && ! command -v cargo >/dev/null && source "$HOME/.cargo/env"
-  if ! command -v cargo >/dev/null && ((install_rust)); then
+  if ! command -v cargo >/dev/null && ((install_rust && !check)); then
     echo "setup: installing Rust with rustup (into ~/.cargo and ~/.rustup)"
     apt_install curl ca-certificates
     curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
@@ -84,6 +87,12 @@ EOF
     echo "setup: $(rustc -V) is too old (napi needs 1.88 or newer): rustup update stable" >&2
     exit 1
   fi
+fi
+
+if ((check)); then
+  if [[ -n "$prebuilt" ]]; then echo "setup: would use the prebuilt addon ${prebuilt#"$PWD/"}"
+  else echo "setup: would build the addon from source with $(cargo -V)"; fi
+  exit 0
 fi
 
 npm ci --no-audit --no-fund
