@@ -29,11 +29,13 @@ done
 
 RUNTIME_PACKAGES=(libjpeg62-turbo)
 BUILD_PACKAGES=(build-essential pkg-config libjpeg62-turbo-dev)
-# curl and ffprobe read streams in tests; qemu-system, busybox, kmod, cpio, v4l-utils boot the test VM
-# with real V4L2 drivers (test/vm); chromium: test/viewer.test.mjs; systemd: systemd-analyze verify
-# in test/service.test.mjs.
-TEST_PACKAGES=(curl ffmpeg chromium qemu-system-x86 busybox-static kmod cpio v4l-utils make xz-utils systemd)
-# Cross-building the prebuilt addons (scripts/build-addons.sh) and running them (test/arm.test.mjs).
+# curl and ffprobe read streams in tests; nginx and haproxy front the relay tier
+# (test/relay-tier.test.mjs); qemu-system, busybox, kmod, cpio, v4l-utils boot the test VM with real
+# V4L2 drivers (test/vm); chromium: test/viewer.test.mjs; systemd: systemd-analyze verify in
+# test/service.test.mjs.
+TEST_PACKAGES=(curl ffmpeg chromium nginx haproxy qemu-system-x86 busybox-static kmod cpio v4l-utils make xz-utils
+  systemd)
+# Cross-building the prebuilt addons (scripts/build-addons.sh) and running them (test/arm-smoke.test.mjs).
 CROSS_PACKAGES=(gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf qemu-user)
 
 SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
@@ -48,7 +50,7 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-command -v node >/dev/null || { echo "setup: Node.js 18 or newer is required (apt-get install nodejs npm)"; exit 1; }
+command -v node >/dev/null || { echo "setup: Node.js 20 or newer is required (apt-get install nodejs npm)"; exit 1; }
 
 # A prebuilt addon for this machine (napi-rs's loader picks native/mjpgd.<platform>.node) that loads?
 prebuilt=""
@@ -109,3 +111,6 @@ if ((cross)); then
   bash scripts/arm-node.sh armhf >/dev/null
   bash scripts/arm-node.sh arm64 >/dev/null
 fi
+# The end-to-end suites also run under Node 22 and 24 (test/matrix.mjs): official binaries, cached.
+if ((test)); then bash scripts/node-binaries.sh 22 24; fi
+exit 0

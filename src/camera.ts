@@ -67,9 +67,10 @@ export class Camera {
     };
   }
 
-  stop(): void {
+  /** Resolves once the source has stopped (at once for most; a program may take its grace). */
+  stop(): Promise<void> {
     clearInterval(this.ticker);
     this.fanout.close();
-    this.source.stop();
+    return Promise.resolve(this.source.stop());
   }
 }

@@ -1,15 +1,21 @@
 // The `mjpgd` command: parse flags (strictly), start the camera and the server, stop cleanly on signals.
 import { Camera } from './camera';
 import { parseCommandLine } from './config/args';
+import { commandArgv } from './config/command';
 import { ConfigError, type CameraConfig, type Config } from './config/config';
 import { envLayer, fileLayer, merge, printConfig, type Layer } from './config/load';
 import { hashPassword } from './http/auth';
+import { serverOptionsFrom } from './embed/server-options';
 import { HttpServer } from './http/server';
 import { log } from './log';
+import { ExecSource } from './sources/exec-source';
+import { findProgram } from './sources/find-program';
 import { FolderSource } from './sources/folder-source';
+import { HttpSource } from './sources/http-source';
 import { NativeSource } from './sources/native-source';
 import { ResilientSource } from './sources/resilient-source';
 import type { FrameSource } from './sources/source';
+import { Timelapse } from './timelapse/timelapse';
 import { VERSION } from './version';
 
 const EXIT_USAGE = 2;
@@ -54,6 +60,7 @@ export async function main(argv: string[]): Promise<void> {
   // Signals are handled from here on, so a stop during start-up is a clean stop too (the default
   // action would kill the process between two log lines).
   let cameras: Camera[] = [];
+  let timelapses: Timelapse[] = [];
   let server: HttpServer | null = null;
   let stopping = false;
   const stop = (signal: string) => {
@@ -61,9 +68,10 @@ export async function main(argv: string[]): Promise<void> {
     stopping = true;
     log.info(`${signal}: stopping`);
     server?.close();
-    for (const cam of cameras) cam.stop();
-    // Everything is closed; don't wait for sockets the kernel is still tearing down.
-    setImmediate(() => process.exit(0));
+    for (const t of timelapses) t.stop();
+    // Sources that run a program resolve once it exited (SIGKILL after a grace); the others at once.
+    // Everything is closed then; don't wait for sockets the kernel is still tearing down.
+    void Promise.allSettled(cameras.map((cam) => cam.stop())).then(() => setImmediate(() => process.exit(0)));
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -74,32 +82,18 @@ export async function main(argv: string[]): Promise<void> {
   });
   try {
     cameras = config.cameras.map((c) => new Camera(c.name, openSource(c), { stallTimeoutMs: config.server.stallTimeout * 1000 }));
+    timelapses = config.cameras.flatMap((c, i) =>
+      c.timelapseDir ? [new Timelapse(cameras[i], { dir: c.timelapseDir, intervalSeconds: c.timelapseInterval, keep: c.timelapseKeep })] : [],
+    );
   } catch (e) {
+    if (e instanceof ConfigError) usageError(e.message);
     log.error((e as Error).message);
     process.exit(1);
   }
   const s = config.server;
   let listening: HttpServer;
   try {
-    listening = server = new HttpServer(cameras, {
-      transport: s.transport,
-      hosts: s.host,
-      port: s.port,
-      unixSocket: s.unixSocket,
-      extraPort: s.http10Port,
-      maxClients: s.maxClients,
-      snapshotMaxDelayMs: s.snapshotMaxDelay,
-      stallTimeoutMs: s.stallTimeout * 1000,
-      basePath: s.basePath,
-      version: VERSION,
-      tls: s.tlsCert && s.tlsKey ? { cert: s.tlsCert, key: s.tlsKey, passphrase: s.tlsPassphrase } : null,
-      httpsPort: s.httpsPort,
-      redirectHttp: s.redirectHttp,
-      auth: { user: s.user, password: s.password, passwordHash: s.passwordHash, token: s.token },
-      accessLog: config.log.access,
-      unsentLimit: s.unsentLimit,
-      sendBuffer: s.sendBuffer,
-    });
+    listening = server = new HttpServer(cameras, serverOptionsFrom(config));
     await listening.listen();
   } catch (e) {
     log.error((e as Error).message);
@@ -108,6 +102,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (stopping) return;
   for (const cam of cameras) cam.start();
+  for (const t of timelapses) t.start();
   for (const cam of cameras) {
     const i = cam.source.info;
     log.info(`mjpgd ${VERSION}: camera ${cam.name}: ${i.kind}${i.device ? ` ${i.device}` : ''} ${i.width}x${i.height} @ ${i.fps} fps`);
@@ -141,11 +136,22 @@ function startFpsReport(camera: Camera): void {
   timer.unref();
 }
 
-/** The frame source for one camera: a device (reopened with backoff when it fails) or the test pattern. */
-function openSource(c: CameraConfig): FrameSource {
+/** The frame source for one camera: a device (reopened with backoff when it fails), JPEG files, a
+ * relayed stream, or the test pattern. Also used by the embeddable server (src/embed/server.ts). */
+export function openSource(c: CameraConfig): FrameSource {
   const options = { source: c.source, device: c.device ?? undefined, format: c.format, width: c.width, height: c.height, fps: c.fps, quality: c.quality, buffers: c.buffers };
   if (c.source === 'folder') return new FolderSource(c.folder!, c.fps);
+  if (c.source === 'exec') return new ExecSource({ camera: c.name, argv: execArgv(c), width: c.width, height: c.height, fps: c.fps, frameTimeoutMs: c.frameTimeout * 1000 });
+  if (c.source === 'http') return new HttpSource({ url: c.url!, user: c.urlUser, password: c.urlPassword, width: c.width, height: c.height, fps: c.fps });
   return c.source === 'v4l2' ? new ResilientSource(options) : new NativeSource(options);
+}
+
+/** The exec camera's program, resolved through PATH: a program that isn't there is a bad setting (exit 2). */
+function execArgv(c: CameraConfig): string[] {
+  const [program, ...args] = commandArgv(c.command!, c.shell);
+  const found = findProgram(program);
+  if (!found) throw new ConfigError(`camera ${c.name}: command: program ${JSON.stringify(program)} not found${program.includes('/') ? ' (or not executable)' : ' in PATH'} (camera.${c.name}.command)`);
+  return [found, ...args];
 }
 
 function isLoopbackOnly(hosts: string[]): boolean {

@@ -5,6 +5,7 @@ import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { coerce, envName, fileKey, SETTINGS, type Section, type Setting } from './schema';
 import type { CameraConfig, Config } from './config';
 import { ConfigError } from './config';
+import { commandArgv } from './command';
 
 type Values = Record<string, unknown>;
 
@@ -132,6 +133,8 @@ export function merge(layers: Layer[]): Config {
     // A device given without a source means that camera.
     if (explicit.device !== undefined && explicit.source === undefined) cam.source = 'v4l2';
     if (explicit.folder !== undefined && explicit.source === undefined) cam.source = 'folder';
+    if (explicit.command !== undefined && explicit.source === undefined) cam.source = 'exec';
+    if (explicit.url !== undefined && explicit.source === undefined) cam.source = 'http';
     if (cam.source === 'v4l2' && cam.device === null) cam.device = '/dev/video0';
     return cam;
   });
@@ -159,10 +162,28 @@ function checkTogether(c: Config): void {
   }
   for (const cam of c.cameras) {
     if (cam.source === 'folder' && cam.folder === null) throw new ConfigError(`camera ${cam.name}: source folder needs --folder (camera.${cam.name}.folder)`);
+    if (cam.source === 'exec') {
+      if (cam.command === null) throw new ConfigError(`camera ${cam.name}: source exec needs --command (camera.${cam.name}.command)`);
+      try {
+        commandArgv(cam.command, cam.shell);
+      } catch (e) {
+        throw new ConfigError(`camera ${cam.name}: command: ${(e as Error).message} (camera.${cam.name}.command)`);
+      }
+    }
+    if (cam.source === 'http' && cam.url === null) throw new ConfigError(`camera ${cam.name}: source http needs --url (camera.${cam.name}.url)`);
+    if (cam.url !== null && !/^https?:\/\/[^/]/i.test(cam.url)) {
+      throw new ConfigError(`camera ${cam.name}: url must be an http:// or https:// URL (got ${JSON.stringify(cam.url)})`);
+    }
+    if ((cam.urlUser === null) !== (cam.urlPassword === null)) throw new ConfigError(`camera ${cam.name}: --url-user and --url-password go together`);
     if (cam.device !== null && !cam.device.startsWith('/')) {
       throw new ConfigError(`camera ${cam.name}: device must be an absolute path such as /dev/video0 (got ${JSON.stringify(cam.device)})`);
     }
   }
+}
+
+/** A password inside a URL (http://user:password@host/) is a secret too. */
+function maskUrlPassword(value: unknown): unknown {
+  return typeof value === 'string' ? value.replace(/^(https?:\/\/[^/@:]*:)[^/@]*@/i, '$1********@') : value;
 }
 
 /** The merged configuration as TOML, secrets masked. */
@@ -171,7 +192,7 @@ export function printConfig(c: Config): string {
     Object.fromEntries(
       settingsOf(sec)
         .filter((s) => values[s.key] !== null && values[s.key] !== undefined)
-        .map((s) => [fileKey(s), s.secret ? '********' : values[s.key]]),
+        .map((s) => [fileKey(s), s.secret ? '********' : maskUrlPassword(values[s.key])]),
     );
   const doc = {
     server: section('server', c.server as unknown as Values),

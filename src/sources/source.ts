@@ -24,6 +24,10 @@ export interface SourceCounters {
   dropped: number;
   bytesCopied: number;
   leased: number;
+  /** Sources that run a program: how often it was started again, why the last run ended, its pid. */
+  restarts?: number;
+  lastExit?: string | null;
+  pid?: number | null;
 }
 
 export interface SourceListener {
@@ -38,5 +42,6 @@ export interface FrameSource {
   readonly poolSize: number;
   start(listener: SourceListener): void;
   counters(): SourceCounters;
-  stop(): void;
+  /** Stops the source; a promise when stopping takes time (a program given a grace to exit). */
+  stop(): void | Promise<void>;
 }
