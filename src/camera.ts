@@ -12,6 +12,8 @@ export class Camera {
   errorCount = 0;
   lastError: string | null = null;
   private framesThisSecond = 0;
+  /** Frames the fan-out may keep in the source's pool: its size (as granted) less two for the source. */
+  private poolLimit: number;
   private readonly ticker: NodeJS.Timeout;
 
   constructor(
@@ -20,7 +22,8 @@ export class Camera {
     fanoutOptions: Omit<FanoutOptions, 'maxFramesInPool'>,
   ) {
     // Keep two slots for the source: one being filled, one spare.
-    this.fanout = new Fanout({ ...fanoutOptions, maxFramesInPool: Math.max(1, source.poolSize - 2) });
+    this.poolLimit = Math.max(1, source.poolSize - 2);
+    this.fanout = new Fanout({ ...fanoutOptions, maxFramesInPool: this.poolLimit });
     let since = Date.now();
     this.ticker = setInterval(() => {
       // Over the time that really passed: timers drift, and 11 frames in 1.05 s is 10.5 fps, not 11.
@@ -35,6 +38,8 @@ export class Camera {
   start(): void {
     this.source.start({
       frame: (frame) => {
+        const pool = Math.max(1, this.source.poolSize - 2);
+        if (pool !== this.poolLimit) this.fanout.setMaxFramesInPool((this.poolLimit = pool));
         // The offline picture isn't camera output: it doesn't count toward the measured rate.
         if (this.error === null) this.framesThisSecond++;
         this.fanout.publish(frame);

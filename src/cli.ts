@@ -137,7 +137,7 @@ function startFpsReport(camera: Camera): void {
 
 /** The frame source for one camera: a device (reopened with backoff when it fails) or the test pattern. */
 function openSource(c: CameraConfig): FrameSource {
-  const options = { source: c.source, device: c.device ?? undefined, format: c.format, width: c.width, height: c.height, fps: c.fps, quality: c.quality, buffers: c.buffers };
+  const options = { source: c.source, device: c.device ?? undefined, format: c.format, width: c.width, height: c.height, fps: c.fps, quality: c.quality, buffers: c.buffers, copyDrivers: c.copyDrivers };
   if (c.source === 'folder') return new FolderSource(c.folder!, c.fps);
   return c.source === 'v4l2' ? new ResilientSource(options) : new NativeSource(options);
 }

@@ -13,7 +13,8 @@ export class NativeSource implements FrameSource {
   constructor(options: NativeCameraOptions) {
     this.camera = new (binding().Camera)(options);
     this.info = this.camera.info();
-    this.poolSize = options.buffers;
+    // What the driver granted (or the pool's size), not what was asked for.
+    this.poolSize = this.info.poolSize ?? options.buffers;
   }
 
   start(listener: SourceListener): void {

@@ -13,7 +13,6 @@ const OFFLINE_REPEAT_MS = 1000;
 
 export class ResilientSource implements FrameSource {
   info: SourceInfo;
-  readonly poolSize: number;
   private current: NativeSource | null = null;
   private listener: SourceListener | null = null;
   private retryMs = FIRST_RETRY_MS;
@@ -27,7 +26,6 @@ export class ResilientSource implements FrameSource {
   reopenCount = 0;
 
   constructor(private readonly options: NativeCameraOptions) {
-    this.poolSize = options.buffers;
     this.info = {
       kind: options.source,
       width: options.width,
@@ -37,6 +35,11 @@ export class ResilientSource implements FrameSource {
       device: options.device ?? undefined,
       notes: [],
     };
+  }
+
+  /** The open camera's pool size (what its driver granted). */
+  get poolSize(): number {
+    return this.current?.poolSize ?? this.options.buffers;
   }
 
   start(listener: SourceListener): void {

@@ -16,6 +16,10 @@ export interface SourceInfo {
   offered?: string[];
   /** Capture buffers shared with the driver: "userptr" or "mmap" (V4L2 only). */
   buffers?: string;
+  /** Slots frames are leased from: what the driver granted (V4L2 zero copy) or the pool's size. */
+  poolSize?: number;
+  /** Frames are copied once at dequeue (the driver doesn't honour buffer ownership). */
+  copied?: boolean;
 }
 
 export interface SourceCounters {

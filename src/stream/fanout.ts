@@ -49,6 +49,11 @@ export class Fanout {
     this.ticker.unref();
   }
 
+  /** The source's pool changed size (a reopened camera whose driver granted another count). */
+  setMaxFramesInPool(n: number): void {
+    this.opts.maxFramesInPool = n;
+  }
+
   get clientCount(): number {
     return this.clients.size;
   }

@@ -28,6 +28,8 @@ pub struct CameraOptions {
     pub fps: f64,
     pub quality: u32,
     pub buffers: u32,
+    /// Extra drivers whose frames are copied at dequeue (v4l2loopback always is).
+    pub copy_drivers: Option<Vec<String>>,
 }
 
 #[napi(object)]
@@ -42,6 +44,10 @@ pub struct SourceInfo {
     pub notes: Vec<String>,
     pub offered: Vec<String>,
     pub buffers: String,
+    /// How many frames JS may hold before the source starves (what the driver granted).
+    pub pool_size: u32,
+    /// Frames are copied once at dequeue (the driver doesn't honour buffer ownership).
+    pub copied: bool,
 }
 
 #[napi(object)]
@@ -97,6 +103,7 @@ impl Camera {
                     format: options.format.clone().unwrap_or_else(|| "auto".into()),
                     quality: options.quality.clamp(1, 100) as u8,
                     buffers: options.buffers,
+                    copy_drivers: options.copy_drivers.clone().unwrap_or_default(),
                 })
                 .map_err(to_js_error)?,
             ),
@@ -186,6 +193,8 @@ impl Camera {
             notes: i.notes.clone(),
             offered: i.offered.clone(),
             buffers: i.buffers.clone(),
+            pool_size: i.frame_slots,
+            copied: i.copied,
         }
     }
 
