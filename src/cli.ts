@@ -8,11 +8,13 @@ import { HttpServer } from './http/server';
 import { log } from './log';
 import { FolderSource } from './sources/folder-source';
 import { NativeSource } from './sources/native-source';
-import { ResilientSource } from './sources/resilient-source';
+import { watchPauseFile } from './sources/pause-file';
 import type { FrameSource } from './sources/source';
 import { VERSION } from './version';
 
 const EXIT_USAGE = 2;
+/** A camera failed --max-restarts opens in a row. */
+const EXIT_GAVE_UP = 3;
 
 function usageError(message: string): never {
   process.stderr.write(`mjpgd: ${message}\nRun "mjpgd --help" for the list of flags.\n`);
@@ -65,6 +67,15 @@ export async function main(argv: string[]): Promise<void> {
     // Everything is closed; don't wait for sockets the kernel is still tearing down.
     setImmediate(() => process.exit(0));
   };
+  const giveUp = (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.error(`${reason}: stopping (--max-restarts)`);
+    process.stderr.write(`mjpgd: ${reason}\n`);
+    server?.close();
+    for (const cam of cameras) cam.stop();
+    setImmediate(() => process.exit(EXIT_GAVE_UP));
+  };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   // SIGHUP: reopen the log file (after logrotate moved it).
@@ -73,7 +84,15 @@ export async function main(argv: string[]): Promise<void> {
     log.info('SIGHUP: log file reopened');
   });
   try {
-    cameras = config.cameras.map((c) => new Camera(c.name, openSource(c), { stallTimeoutMs: config.server.stallTimeout * 1000 }));
+    cameras = config.cameras.map(
+      (c) =>
+        new Camera(c.name, openSource(c), {
+          stallTimeoutMs: config.server.stallTimeout * 1000,
+          snapshotSize: c.snapshotWidth !== null && c.snapshotHeight !== null ? { width: c.snapshotWidth, height: c.snapshotHeight } : null,
+          // --max-restarts: exit non-zero with the reason, so systemd (Restart=on-failure) sees it.
+          onGaveUp: (reason) => giveUp(reason),
+        }),
+    );
   } catch (e) {
     log.error((e as Error).message);
     process.exit(1);
@@ -105,6 +124,16 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (stopping) return;
   for (const cam of cameras) cam.start();
+  for (const [i, c] of config.cameras.entries()) {
+    const cam = cameras[i];
+    if (c.pauseFile && cam.controllable) {
+      watchPauseFile(c.pauseFile, (present) => {
+        log.info(`camera ${cam.name}: pause file ${c.pauseFile} ${present ? 'present: pausing' : 'gone: resuming'}`);
+        if (present) cam.pause();
+        else cam.resume();
+      });
+    }
+  }
   for (const cam of cameras) {
     const i = cam.source.info;
     log.info(`mjpgd ${VERSION}: camera ${cam.name}: ${i.kind}${i.device ? ` ${i.device}` : ''} ${i.width}x${i.height} @ ${i.fps} fps`);
@@ -135,11 +164,24 @@ function startFpsReport(camera: Camera): void {
   timer.unref();
 }
 
-/** The frame source for one camera: a device (reopened with backoff when it fails) or the test pattern. */
+/** The frame source for one camera: a device or the test pattern, owned by a capture supervisor
+ * (reopen with backoff, pause, idle release, stills), or a folder of JPEGs. */
 function openSource(c: CameraConfig): FrameSource {
-  const options = { source: c.source, device: c.device ?? undefined, format: c.format, width: c.width, height: c.height, fps: c.fps, quality: c.quality, buffers: c.buffers, copyDrivers: c.copyDrivers };
   if (c.source === 'folder') return new FolderSource(c.folder!, c.fps);
-  return c.source === 'v4l2' ? new ResilientSource(options) : new NativeSource(options);
+  return new NativeSource({
+    source: c.source,
+    device: c.device ?? undefined,
+    format: c.format,
+    width: c.width,
+    height: c.height,
+    fps: c.fps,
+    quality: c.quality,
+    buffers: c.buffers,
+    copyDrivers: c.copyDrivers,
+    maxRestarts: c.maxRestarts ?? undefined,
+    idleReleaseMs: Math.round(c.idleRelease * 1000),
+    warmup: c.stillWarmup,
+  });
 }
 
 function isLoopbackOnly(hosts: string[]): boolean {

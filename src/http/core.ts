@@ -74,13 +74,13 @@ export class RequestCore {
 
   /** A frame captured at most --snapshot-max-delay ms before now, or the next one (null after 5 s). */
   snapshotFrame(req: ParsedRequest): Promise<SharedFrame | null> {
-    const since = Date.now() * 1000 - this.opts.snapshotMaxDelayMs * 1000;
-    return this.camera(req).fanout.frameAfter(since, 5000);
+    // ?size=WxH|max (or snapshot_width/height) makes it a still at that size.
+    return this.camera(req).snapshot(req.query.get('size'), this.opts.snapshotMaxDelayMs);
   }
 
   snapshotError(req: ParsedRequest): string {
     const cam = this.camera(req);
-    return `no frame from camera ${cam.name}${cam.error ? `: ${cam.error}` : ''}\n`;
+    return `no frame from camera ${cam.name}: ${cam.snapshotProblem() ?? cam.error ?? 'none in 5 s'}\n`;
   }
 
   state() {

@@ -1,4 +1,5 @@
-// What the server needs from a camera-like source; the native camera and test pattern implement it.
+// What the server needs from a camera-like source; the native camera and the folder player implement it.
+import type { NativeCameraEvent } from '../native/binding';
 import type { SharedFrame } from '../stream/frame';
 
 export interface SourceInfo {
@@ -28,12 +29,29 @@ export interface SourceCounters {
   dropped: number;
   bytesCopied: number;
   leased: number;
+  /** Mode switches made for stills. */
+  stillSwitches?: number;
 }
 
+/** A picture that isn't camera output, published like a frame. */
+export type PictureKind = 'offline' | 'paused';
+
+/** The capture supervisor's events (opened, failed, recovered, paused, resumed, released, gave_up). */
+export type SourceEvent = NativeCameraEvent;
+
 export interface SourceListener {
-  frame(frame: SharedFrame): void;
-  /** The source failed (it keeps retrying) or recovered. */
-  status(state: 'error' | 'recovered', message: string): void;
+  /** A frame; `picture` says when it is the offline or paused picture rather than camera output. */
+  frame(frame: SharedFrame, picture: PictureKind | null): void;
+  event(event: SourceEvent): void;
+}
+
+/** One still taken at a size of its own. */
+export interface StillShot {
+  jpeg: Buffer;
+  width: number;
+  height: number;
+  /** From the request until the stream ran again at its own size. */
+  elapsedMs: number;
 }
 
 export interface FrameSource {
@@ -43,4 +61,11 @@ export interface FrameSource {
   start(listener: SourceListener): void;
   counters(): SourceCounters;
   stop(): void;
+  /** Lifecycle, where the source has a device to release (the native camera). */
+  pause?(): void;
+  resume?(): void;
+  /** Someone wants a frame now (a snapshot): a camera released for idleness reopens. */
+  demand?(): void;
+  setViewers?(n: number): void;
+  still?(width: number, height: number): Promise<StillShot>;
 }
