@@ -168,39 +168,29 @@ export class Camera {
     return shot;
   }
 
-  /** Why the last snapshot() gave nothing, when it was the request's fault or a still's failure. */
-  private snapshotProblemText: string | null = null;
-
-  /** The snapshot for a request: a still when `size` (or snapshot_width/height) asks for one, else a
-   * frame captured at most `maxDelayMs` ago or the next one. null: none (see snapshotProblem). */
-  async snapshot(sizeParam: string | null, maxDelayMs: number): Promise<SharedFrame | null> {
-    this.snapshotProblemText = null;
+  /** The snapshot for a request: a still when `sizeParam` (or snapshot_width/height) asks for one,
+   * else a frame captured at most `maxDelayMs` ago or the next one; or why there is none (400: the
+   * request's fault; 503: the camera's). A paused camera answers with its paused picture. */
+  async snapshot(sizeParam: string | null, maxDelayMs: number): Promise<{ frame: SharedFrame } | { status: 400 | 503; message: string }> {
     let size: StillSize | null = this.options.snapshotSize ?? null;
     if (sizeParam !== null && sizeParam !== '') {
       const parsed = parseStillSize(sizeParam);
-      if (typeof parsed === 'string') {
-        this.snapshotProblemText = parsed;
-        return null;
-      }
+      if (typeof parsed === 'string') return { status: 400, message: parsed };
       size = parsed;
     }
-    // A paused camera answers with its paused picture; stills need the device.
     if (size && this.lifecycle !== 'paused' && this.controllable) {
       try {
         const s = await this.still(size);
-        return new SharedFrame(0, Date.now() * 1000, s.jpeg, 0, s.jpeg.length, { release() {} });
+        // The still's own memory, never reused: writers may hold it as it is.
+        return { frame: new SharedFrame(0, Date.now() * 1000, s.jpeg, 0, s.jpeg.length, { release() {}, pooled: false }) };
       } catch (e) {
-        this.snapshotProblemText = (e as Error).message;
-        return null;
+        return { status: 503, message: (e as Error).message };
       }
     }
     this.source.demand?.();
     const since = Date.now() * 1000 - maxDelayMs * 1000;
-    return this.fanout.frameAfter(since, 5000);
-  }
-
-  snapshotProblem(): string | null {
-    return this.snapshotProblemText;
+    const frame = await this.fanout.frameAfter(since, 5000);
+    return frame ? { frame } : { status: 503, message: this.error ?? 'no frame within 5 s' };
   }
 
   state() {

@@ -101,12 +101,15 @@ export async function main(argv: string[]): Promise<void> {
   let listening: HttpServer;
   try {
     listening = server = new HttpServer(cameras, {
+      transport: s.transport,
       hosts: s.host,
       port: s.port,
       unixSocket: s.unixSocket,
-      http10Port: s.http10Port,
+      extraPort: s.http10Port,
       maxClients: s.maxClients,
       snapshotMaxDelayMs: s.snapshotMaxDelay,
+      stallTimeoutMs: s.stallTimeout * 1000,
+      basePath: s.basePath,
       version: VERSION,
       tls: s.tlsCert && s.tlsKey ? { cert: s.tlsCert, key: s.tlsKey, passphrase: s.tlsPassphrase } : null,
       httpsPort: s.httpsPort,
@@ -139,12 +142,15 @@ export async function main(argv: string[]): Promise<void> {
     log.info(`mjpgd ${VERSION}: camera ${cam.name}: ${i.kind}${i.device ? ` ${i.device}` : ''} ${i.width}x${i.height} @ ${i.fps} fps`);
   }
   for (const h of s.host) log.info(`listening on ${h.includes(':') ? `[${h}]` : h}:${listening.port}${listening.httpsPort ? ` (HTTPS on ${listening.httpsPort})` : ''}`);
-  if (listening.http10Port) log.info(`HTTP/1.0 clients: port ${listening.http10Port}`);
+  if (s.http10Port !== null) {
+    log.warn(`--http10-port is deprecated: port ${listening.port} serves HTTP/1.0 too; port ${listening.extraPort} serves the same as it`);
+    log.info(`HTTP/1.0 clients: port ${listening.extraPort}`);
+  }
   if (!isLoopbackOnly(s.host) && s.user === null && s.token === null) {
     log.warn('listening beyond this machine without authentication: anyone who can reach it can watch. Set --user/--password (or a token).');
   }
   const base = listening.urls()[0];
-  const others = cameras.filter((c) => c !== listening.core.defaultCamera);
+  const others = cameras.filter((c) => c !== listening.router.defaultCamera);
   log.info(`viewer:   ${base}`);
   log.info(`stream:   ${base}stream  (also /?action=stream)`);
   log.info(`snapshot: ${base}snapshot  (also /?action=snapshot)`);

@@ -244,8 +244,8 @@ test('IPv4 and IPv6 at once, and a unix socket, with the access log', async () =
     const r = await run('curl', ['-s', '--unix-socket', sock, '-o', '-', '-w', '%{http_code}', 'http://localhost/snapshot']);
     assert.equal(r.stdout.subarray(-3).toString(), '200');
     assert.deepEqual(jpegSize(r.stdout.subarray(0, -3)), { width: 640, height: 480 });
-    await server.match(/INFO {2}access: ::1 "GET \/state" 200/);
-    await server.match(/access: .* "GET \/snapshot" 200/);
+    await server.match(/INFO {2}access: ::1 "GET \/state HTTP\/1\.1" 200/);
+    await server.match(/access: .* "GET \/snapshot HTTP\/1\.1" 200/);
   } finally {
     await server.stop();
   }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { openStream, rssKiB, state, waitForState } from './helpers/rawstream.mjs';
-import { startMjpgd } from './helpers/server.mjs';
+import { startMjpgd, TRANSPORT } from './helpers/server.mjs';
 
 const hold = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -209,7 +209,7 @@ describe('one server for the per-client cases', () => {
     const c = s.cameras[0].clients[0];
     assert.equal(s.clients, 1);
     assert.equal(c.remoteAddress, '127.0.0.1');
-    assert.equal(c.transport, 'uws');
+    assert.equal(c.transport, TRANSPORT ?? 'node');
     assert.deepEqual(c.options, { maxFps: 10, advanceHeaders: true, dualFinalFrames: false });
     for (const k of ['id', 'fps', 'framesSent', 'framesSkipped', 'bytesSent']) assert.equal(typeof c[k], 'number', k);
     const res = await fetch(`${server.url}/metrics?clients=1`);
@@ -221,7 +221,7 @@ describe('one server for the per-client cases', () => {
       assert.match(text, new RegExp(`^# TYPE ${name} (counter|gauge)$`, 'm'), name);
     }
     assert.match(text, /^mjpgd_stream_clients\{camera="default"\} 1$/m);
-    assert.match(text, new RegExp(`^mjpgd_client_frames_sent_total\\{camera="default",client="${c.id}",remote="127.0.0.1",transport="uws"\\} \\d+$`, 'm'));
+    assert.match(text, new RegExp(`^mjpgd_client_frames_sent_total\\{camera="default",client="${c.id}",remote="127.0.0.1",transport="${TRANSPORT ?? 'node'}"\\} \\d+$`, 'm'));
     // Every sample line is `name{labels} number`.
     for (const line of text.trim().split('\n').filter((l) => !l.startsWith('#'))) assert.match(line, /^[a-z_]+(\{[^}]*\})? -?\d+(\.\d+)?$/, line);
   });

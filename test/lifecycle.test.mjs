@@ -49,7 +49,7 @@ describe('stills', () => {
     const server = await startMjpgd(['--snapshot-width', '800', '--snapshot-height', '600']);
     try {
       const bad = await fetch(`${server.url}/snapshot?size=huge`);
-      assert.equal(bad.status, 503);
+      assert.equal(bad.status, 400);
       assert.match(await bad.text(), /size must be WIDTHxHEIGHT .* or max \(got "huge"\)/);
       const plain = Buffer.from(await (await fetch(`${server.url}/snapshot`)).arrayBuffer());
       assert.deepEqual(jpegSize(plain), { width: 800, height: 600 });
@@ -82,6 +82,30 @@ describe('pause and resume actions', () => {
       assert.equal(camera.fanout.latestFrame().jpeg.equals(picture), false);
     } finally {
       camera.stop();
+    }
+  });
+});
+
+describe('pause and resume over HTTP', () => {
+  test('POST /pause and /resume (also under /<name>/); other methods get 405', async () => {
+    const server = await startMjpgd(['--fps', '30']);
+    try {
+      await until('frames', async () => (await state(server)).counters.captured > 0);
+      const wrong = await fetch(`${server.url}/pause`);
+      assert.equal(wrong.status, 405);
+      assert.match(wrong.headers.get('allow'), /POST/);
+      const paused = await fetch(`${server.url}/default/pause`, { method: 'POST' });
+      assert.equal(paused.status, 202);
+      assert.equal((await paused.json()).requested, 'pause');
+      await until('paused', async () => (await state(server)).state === 'paused');
+      assert.match(await (await fetch(`${server.url}/metrics`)).text(), /mjpgd_camera_paused\{camera="default"\} 1/);
+      const snap = Buffer.from(await (await fetch(`${server.url}/snapshot`)).arrayBuffer());
+      const picture = native.renderOfflineJpeg(640, 480, 'CAMERA PAUSED', 'test pattern is released for another program; resume with POST /resume or by removing the pause file');
+      assert.ok(snap.equals(picture), 'a snapshot while paused is the paused picture');
+      assert.equal((await fetch(`${server.url}/resume`, { method: 'POST' })).status, 202);
+      await until('streaming', async () => (await state(server)).state === 'streaming');
+    } finally {
+      await server.stop();
     }
   });
 });

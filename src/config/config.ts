@@ -31,6 +31,9 @@ export interface ServerConfig {
   host: string[];
   port: number;
   unixSocket: string | null;
+  transport: 'node' | 'uws';
+  /** "" or "/prefix" (normalised: leading slash, no trailing one). */
+  basePath: string;
   http10Port: number | null;
   maxClients: number;
   stallTimeout: number;

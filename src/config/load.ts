@@ -145,6 +145,13 @@ function checkTogether(c: Config): void {
   if ((s.tlsCert === null) !== (s.tlsKey === null)) throw new ConfigError('--tls-cert and --tls-key go together (server.tls_cert, server.tls_key)');
   if (s.httpsPort !== null && s.tlsCert === null) throw new ConfigError('--https-port needs --tls-cert and --tls-key');
   if (s.redirectHttp && s.httpsPort === null) throw new ConfigError('--redirect-http needs --https-port (plain HTTP on --port, HTTPS on --https-port)');
+  if (s.basePath !== '') {
+    const base = `/${s.basePath.replace(/^\/+|\/+$/g, '')}`;
+    if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]+$/.test(base) || base.includes('//')) {
+      throw new ConfigError(`--base-path (server.base_path) must be a URL path such as /webcam (got ${JSON.stringify(s.basePath)})`);
+    }
+    s.basePath = base === '/' ? '' : base;
+  }
   if (s.user !== null && s.password === null && s.passwordHash === null) throw new ConfigError('--user needs --password or server.password_hash');
   if ((s.password !== null || s.passwordHash !== null) && s.user === null) throw new ConfigError('--password / password_hash need --user');
   if (s.passwordHash !== null && !/^scrypt\$[0-9a-f]{16,}\$[0-9a-f]{64}$/.test(s.passwordHash)) {

@@ -1,27 +1,26 @@
-// The uWebSockets.js HTTP(S) server: listeners (IPv4/IPv6 addresses, a unix socket, TLS), auth, the
-// access log, and writing streams and snapshots to uWS responses. What to answer is in core.ts.
-import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+// The HTTP(S) server: which listeners exist (addresses, ports, a unix socket, TLS, the HTTP→HTTPS
+// redirect), on which transport, all answering through one Router.
 import type { Camera } from '../camera';
 import { log } from '../log';
 import { binding } from '../native/binding';
-import { ADVANCE_HEADER, formatTimestamp, STREAM_CONTENT_TYPE } from '../stream/multipart';
-import { Auth, AUTH_CHALLENGE, type AuthOptions } from './auth';
-import { RequestCore, type TextAnswer } from './core';
-import { Http10Listener } from './http10';
-import { streamOptions, type ParsedRequest } from './routes';
+import { Auth, type AuthOptions } from './auth';
+import { redirectAnswer, Router } from './router';
 import { checkTls, type TlsFiles } from './tls';
-import { ENDLESS, UwsSink } from './uws-sink';
-import { loadUws, type Uws } from './uws';
+import { NodeTransport } from './transports/node';
+import type { Transport, TransportContext, TransportName } from './transports/transport';
+import { UwsTransport, UWS_IDLE_TIMEOUT_MS } from './transports/uws';
 
 export interface ServerOptions {
+  transport: TransportName;
   /** Addresses to listen on ("0.0.0.0", "::", "127.0.0.1", "::1", ...). */
   hosts: string[];
   port: number;
   unixSocket: string | null;
-  /** Port of the HTTP/1.0 listener (see http10.ts); null: none. 0 picks a free port. */
-  http10Port: number | null;
+  /** Deprecated --http10-port: one more plain port (node transport); null: none. */
+  extraPort: number | null;
   maxClients: number;
   snapshotMaxDelayMs: number;
+  stallTimeoutMs: number;
   version: string;
   /** HTTPS: on `port`, or on `httpsPort` with plain HTTP kept on `port`. */
   tls: TlsFiles | null;
@@ -29,6 +28,7 @@ export interface ServerOptions {
   /** With httpsPort: plain HTTP answers with a redirect to HTTPS. */
   redirectHttp: boolean;
   auth: AuthOptions;
+  basePath: string;
   accessLog: boolean;
   /** TCP_NOTSENT_LOWAT for viewer connections (bytes); 0 leaves the kernel default. */
   unsentLimit: number;
@@ -36,65 +36,59 @@ export interface ServerOptions {
   sendBuffer: number;
 }
 
-const NO_CACHE = 'no-cache, no-store, must-revalidate, max-age=0';
-
 interface Listener {
-  app: TemplatedApp;
+  transport: Transport;
   scheme: 'http' | 'https';
   port: number;
+  /** Listens on every --host (else on the first only). */
+  allHosts: boolean;
 }
 
 export class HttpServer {
-  private readonly uws: Uws;
-  readonly core: RequestCore;
+  readonly router: Router;
   private readonly listeners: Listener[] = [];
-  private readonly sockets: us_listen_socket[] = [];
-  private http10: Http10Listener | null = null;
   /** Actual ports after listening (0 in the options picks a free one). */
   port = 0;
   httpsPort = 0;
-  http10Port = 0;
+  extraPort = 0;
 
   constructor(
     cameras: Camera[],
     private readonly opts: ServerOptions,
   ) {
-    this.uws = loadUws();
-    const auth = new Auth(opts.auth);
-    this.core = new RequestCore(cameras, { maxClients: opts.maxClients, snapshotMaxDelayMs: opts.snapshotMaxDelayMs, version: opts.version, auth });
-    const serve = (app: TemplatedApp) => app.any('/*', (res, req) => this.handle(res, req));
-    if (opts.tls) {
-      checkTls(opts.tls); // clear errors at start-up instead of a failed listen
-      const tlsOptions = { cert_file_name: opts.tls.cert, key_file_name: opts.tls.key, passphrase: opts.tls.passphrase ?? undefined };
-      const secure = serve(this.uws.SSLApp(tlsOptions));
-      if (opts.httpsPort === null) {
-        this.listeners.push({ app: secure, scheme: 'https', port: opts.port });
-      } else {
-        const plain = this.uws.App();
-        if (opts.redirectHttp) plain.any('/*', (res, req) => this.redirectToHttps(res, req));
-        else serve(plain);
-        this.listeners.push({ app: plain, scheme: 'http', port: opts.port }, { app: secure, scheme: 'https', port: opts.httpsPort });
-      }
-    } else {
-      this.listeners.push({ app: serve(this.uws.App()), scheme: 'http', port: opts.port });
+    this.router = new Router(cameras, {
+      maxClients: opts.maxClients,
+      snapshotMaxDelayMs: opts.snapshotMaxDelayMs,
+      version: opts.version,
+      auth: new Auth(opts.auth),
+      basePath: opts.basePath,
+    });
+    if (opts.tls) checkTls(opts.tls); // clear errors at start-up instead of a failed listen
+    if (opts.transport === 'uws' && opts.stallTimeoutMs > UWS_IDLE_TIMEOUT_MS) {
+      log.warn(`--transport uws closes stalled viewers after ${UWS_IDLE_TIMEOUT_MS / 1000} s whatever --stall-timeout says; the node transport honours it`);
     }
+    const serve = this.context((req, body) => this.router.answer(req, body), null);
+    if (opts.tls && opts.httpsPort === null) {
+      this.add(opts.transport, this.context(serve.answer, opts.tls), 'https', opts.port);
+    } else {
+      const plain = opts.redirectHttp ? this.context(async (req) => redirectAnswer(req, this.httpsPort), null) : serve;
+      this.add(opts.transport, plain, 'http', opts.port);
+      if (opts.tls) this.add(opts.transport, this.context(serve.answer, opts.tls), 'https', opts.httpsPort!);
+    }
+    if (opts.extraPort !== null) this.add('node', serve, 'http', opts.extraPort, false);
   }
 
   /** Opens every listener; throws a message naming the address that failed. */
   async listen(): Promise<void> {
     try {
-      for (const l of this.listeners) {
+      for (const [i, l] of this.listeners.entries()) {
         let port = l.port;
-        for (const host of this.opts.hosts) port = await this.listenOn(l.app, host, port);
-        this.limitUnsent(port);
-        if (l === this.listeners[0]) this.port = port;
+        for (const host of l.allHosts ? this.opts.hosts : this.opts.hosts.slice(0, 1)) port = await l.transport.listen(host, port);
+        if (i === 0) this.port = port;
         if (l.scheme === 'https') this.httpsPort = port;
+        if (!l.allHosts) this.extraPort = port;
       }
-      if (this.opts.unixSocket) await this.listenUnix(this.listeners[0].app, this.opts.unixSocket);
-      if (this.opts.http10Port !== null) {
-        this.http10 = new Http10Listener(this.core, this.opts.maxClients + 64, (m) => this.access(m));
-        this.http10Port = await this.http10.listen(this.opts.hosts[0], this.opts.http10Port);
-      }
+      if (this.opts.unixSocket) await this.listeners[0].transport.listenUnix(this.opts.unixSocket);
     } catch (e) {
       this.close();
       throw e;
@@ -105,180 +99,60 @@ export class HttpServer {
   urls(): string[] {
     const shown = this.opts.hosts.map((h) => (h === '0.0.0.0' ? '127.0.0.1' : h === '::' ? '::1' : h));
     const out: string[] = [];
+    const base = this.opts.basePath;
     for (const h of shown) {
       const host = h.includes(':') ? `[${h}]` : h;
-      if (this.listeners[0].scheme === 'http' && !this.opts.redirectHttp) out.push(`http://${host}:${this.port}/`);
-      if (this.httpsPort) out.push(`https://${host}:${this.httpsPort}/`);
+      if (this.listeners[0].scheme === 'http' && !this.opts.redirectHttp) out.push(`http://${host}:${this.port}${base}/`);
+      if (this.httpsPort) out.push(`https://${host}:${this.httpsPort}${base}/`);
     }
     if (this.opts.unixSocket) out.push(`unix:${this.opts.unixSocket}`);
     return out;
   }
 
   close(): void {
-    for (const s of this.sockets) this.uws.us_listen_socket_close(s);
-    this.sockets.length = 0;
-    this.http10?.close();
-    this.http10 = null;
+    for (const l of this.listeners) l.transport.close();
   }
 
-  private listenOn(app: TemplatedApp, host: string, port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      app.listen(host, port, (token) => {
-        if (!token) {
-          reject(new Error(`cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port} (address in use, or not an address of this machine)`));
-          return;
+  private add(kind: TransportName, ctx: TransportContext, scheme: 'http' | 'https', port: number, allHosts = true): void {
+    const transport = kind === 'uws' ? new UwsTransport(ctx) : new NodeTransport(ctx);
+    this.listeners.push({ transport, scheme, port, allHosts });
+  }
+
+  private context(answer: TransportContext['answer'], tls: TlsFiles | null): TransportContext {
+    const { unsentLimit, sendBuffer } = this.opts;
+    const lowat = unsentLimit > 0 ? unsentLimit : 0x7fffffff;
+    const tuned = unsentLimit > 0 || sendBuffer > 0;
+    let warned = false;
+    const warn = (e: unknown) => {
+      if (!warned) log.warn(`${(e as Error).message}; slow viewers may lag behind`);
+      warned = true;
+    };
+    return {
+      answer,
+      openStream: (camera, sink, remote, transport, options) => this.router.openStream(camera, sink, remote, transport, options),
+      access: (line) => {
+        if (this.opts.accessLog) log.info(`access: ${line}`);
+      },
+      tuneSocket: (fd) => {
+        if (!tuned) return;
+        try {
+          binding().tuneSocket(fd, lowat, sendBuffer);
+        } catch (e) {
+          warn(e);
         }
-        this.sockets.push(token);
-        resolve(this.uws.us_socket_local_port(token));
-      });
-    });
-  }
-
-  private listenUnix(app: TemplatedApp, path: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      app.listen_unix((token) => {
-        if (!token) {
-          reject(new Error(`cannot listen on unix socket ${path} (folder missing, or no permission)`));
-          return;
+      },
+      tuneListener: (port) => {
+        if (!tuned) return;
+        try {
+          binding().limitUnsent(port, lowat, sendBuffer);
+        } catch (e) {
+          warn(e);
         }
-        this.sockets.push(token);
-        resolve();
-      }, path);
-    });
+      },
+      sendChunks: binding().sendChunks,
+      // Viewers plus room for snapshot pollers and page loads.
+      maxConnections: this.opts.maxClients + 256,
+      tls,
+    };
   }
-
-  /** Keeps what a slow viewer's connection queues in the kernel small, so it skips frames instead of
-   * lagging seconds behind (see crates/capture/src/sockopt.rs). */
-  private limitUnsent(port: number): void {
-    if (this.opts.unsentLimit <= 0 && this.opts.sendBuffer <= 0) return;
-    try {
-      binding().limitUnsent(port, this.opts.unsentLimit > 0 ? this.opts.unsentLimit : 0x7fffffff, this.opts.sendBuffer);
-    } catch (e) {
-      log.warn(`${(e as Error).message}; slow viewers may lag behind`);
-    }
-  }
-
-  private access(message: string): void {
-    if (this.opts.accessLog) log.info(`access: ${message}`);
-  }
-
-  private redirectToHttps(res: HttpResponse, req: HttpRequest): void {
-    const host = (req.getHeader('host') || '127.0.0.1').replace(/:\d+$/, '');
-    const query = req.getQuery();
-    const target = `https://${host}:${this.httpsPort}${req.getUrl()}${query ? `?${query}` : ''}`;
-    this.access(`${remoteOf(res)} "${req.getMethod().toUpperCase()} ${req.getUrl()}" 301`);
-    res.cork(() => res.writeStatus('301 Moved Permanently').writeHeader('Location', target).end(`see ${target}\n`));
-  }
-
-  private handle(res: HttpResponse, req: HttpRequest): void {
-    const method = req.getMethod();
-    const url = req.getUrl();
-    const parsed = this.core.parse(url, req.getQuery() ?? '');
-    const line = `${remoteOf(res)} "${method.toUpperCase()} ${url}${req.getQuery() ? `?${req.getQuery()}` : ''}"`;
-    if (method !== 'get' && method !== 'head') {
-      this.access(`${line} 405`);
-      res.cork(() => res.writeStatus('405 Method Not Allowed').writeHeader('Allow', 'GET, HEAD').end('only GET and HEAD\n'));
-      return;
-    }
-    if (!this.core.authorized(req.getHeader('authorization'), parsed)) {
-      this.access(`${line} 401`);
-      res.cork(() =>
-        res.writeStatus('401 Unauthorized').writeHeader('WWW-Authenticate', AUTH_CHALLENGE).writeHeader('Content-Type', 'text/plain')
-          .end('authentication required\n'),
-      );
-      return;
-    }
-    const head = method === 'head';
-    if (parsed.route === 'stream') return this.stream(res, parsed, head, line);
-    if (parsed.route === 'snapshot') return this.snapshot(res, parsed, head, line);
-    const answer = this.core.text(parsed, url.endsWith('/') ? url.slice(0, -1) : url);
-    this.access(`${line} ${answer.status.slice(0, 3)}`);
-    this.text(res, answer, head);
-  }
-
-  private text(res: HttpResponse, a: TextAnswer, head: boolean): void {
-    res.cork(() => {
-      res.writeStatus(a.status).writeHeader('Content-Type', a.type).writeHeader('Cache-Control', NO_CACHE);
-      for (const [k, v] of Object.entries(a.headers ?? {})) res.writeHeader(k, v);
-      if (head) res.endWithoutBody(Buffer.byteLength(a.body));
-      else res.end(a.body);
-    });
-  }
-
-  private stream(res: HttpResponse, req: ParsedRequest, head: boolean, line: string): void {
-    const refused = this.core.refuseStream();
-    if (refused) {
-      this.access(`${line} 503`);
-      res.cork(() =>
-        res.writeStatus('503 Service Unavailable').writeHeader('Retry-After', '10').writeHeader('Content-Type', 'text/plain')
-          .writeHeader('Cache-Control', NO_CACHE).end(refused),
-      );
-      return;
-    }
-    this.access(`${line} 200`);
-    const sink = new UwsSink(res);
-    const options = streamOptions(req.query);
-    res.cork(() => {
-      res.writeStatus('200 OK')
-        .writeHeader('Content-Type', STREAM_CONTENT_TYPE)
-        .writeHeader('Cache-Control', NO_CACHE)
-        .writeHeader('Pragma', 'no-cache')
-        .writeHeader('Access-Control-Allow-Origin', '*');
-      if (head) {
-        sink.open = false;
-        res.endWithoutBody(0);
-      } else if (options.advanceHeaders) {
-        // The first part's header; every frame then ends with the next one's (see ADVANCE_TRAILER).
-        res.tryEnd(ADVANCE_HEADER, ENDLESS);
-      }
-    });
-    if (head) return;
-    const remote = remoteOf(res);
-    const stream = this.core.openStream(req, sink, remote, 'uws', options);
-    log.debug(`stream client ${stream.client.info.id} from ${remote}`);
-    res.onAborted(() => {
-      sink.open = false;
-      stream.close();
-      log.debug(`stream client ${stream.client.info.id} gone`);
-    });
-    res.onWritable(() => {
-      stream.resume();
-      return stream.client.pending === null;
-    });
-  }
-
-  private snapshot(res: HttpResponse, req: ParsedRequest, head: boolean, line: string): void {
-    let aborted = false;
-    res.onAborted(() => {
-      aborted = true;
-    });
-    void this.core.snapshotFrame(req).then((frame) => {
-      if (aborted) {
-        frame?.unref();
-        return;
-      }
-      this.access(`${line} ${frame ? 200 : 503}`);
-      res.cork(() => {
-        if (!frame) {
-          res.writeStatus('503 Service Unavailable').writeHeader('Retry-After', '5').writeHeader('Content-Type', 'text/plain')
-            .end(this.core.snapshotError(req));
-          return;
-        }
-        res.writeStatus('200 OK').writeHeader('Content-Type', 'image/jpeg').writeHeader('Cache-Control', NO_CACHE)
-          .writeHeader('X-Timestamp', formatTimestamp(frame.timestampUs)).writeHeader('Access-Control-Allow-Origin', '*');
-        if (head) res.endWithoutBody(frame.jpeg.length);
-        else res.end(frame.jpeg);
-      });
-      frame?.unref();
-    });
-  }
-}
-
-/** The viewer's address, IPv6 in its short form (uWS spells it out in full); "unix" on the unix socket. */
-function remoteOf(res: HttpResponse): string {
-  const text = Buffer.from(res.getRemoteAddressAsText()).toString();
-  if (text === '') return 'unix';
-  if (!text.includes(':')) return text;
-  const short = new URL(`http://[${text}]/`).hostname.slice(1, -1);
-  return short.startsWith('::ffff:') && short.includes('.') ? short.slice(7) : short;
 }

@@ -54,7 +54,8 @@ export class NativeSource implements FrameSource {
     if (this.stopped) return;
     if (event.kind === 'picture' && event.jpeg) {
       const jpeg = event.jpeg;
-      const frame = new SharedFrame(event.seq ?? 0, event.timestampUs ?? Date.now() * 1000, jpeg, 0, jpeg.length, { release() {} });
+      // Its own memory, never reused (a new picture is a new Buffer).
+      const frame = new SharedFrame(event.seq ?? 0, event.timestampUs ?? Date.now() * 1000, jpeg, 0, jpeg.length, { release() {}, pooled: false });
       return listener.frame(frame, event.picture === 'paused' ? 'paused' : 'offline');
     }
     if (event.kind === 'still') {

@@ -23,7 +23,7 @@ export interface ClientOptions {
 export interface ClientInfo {
   id: number;
   remoteAddress: string;
-  /** How the client is served: "uws" (HTTP/1.1) or "http10" (the Node listener for HTTP/1.0). */
+  /** How the client is served: "node" (Node's net/tls) or "uws" (uWebSockets.js). */
   transport: string;
   options: ClientOptions;
 }

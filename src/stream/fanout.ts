@@ -1,4 +1,4 @@
-// The fan-out engine (DESIGN §3): every frame to every ready client, one frame in flight per client,
+// The fan-out engine: every frame to every ready client, one frame in flight per client,
 // slow clients skip frames instead of buffering them, newcomers start with the latest frame.
 import { StreamClient, type ClientInfo, type ClientSink } from './client';
 import type { SharedFrame } from './frame';
@@ -80,6 +80,17 @@ export class Fanout {
     if (client.info.options.dualFinalFrames) this.dualClients--;
     this.dropPending(client);
     this.opts.onClients?.(this.clients.size);
+  }
+
+  /** Forgets a client the transport closed for taking nothing too long (its own idle timeout). */
+  removeStalled(client: StreamClient): void {
+    if (this.clients.has(client.info.id)) this.totals.stalledClosed++;
+    this.removeClient(client);
+  }
+
+  /** JPEG bytes a transport copied to finish a part for a slow viewer. */
+  countCopied(bytes: number): void {
+    this.totals.bytesCopied += bytes;
   }
 
   /** A new frame from the source. The engine takes over the caller's reference. */

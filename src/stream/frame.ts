@@ -6,6 +6,9 @@ import { ADVANCE_TRAILER, partHeader, PART_TRAILER } from './multipart';
 export interface FrameOrigin {
   /** Called once, when no client or snapshot needs the frame's memory any more. */
   release(): void;
+  /** false when the memory is never reused (a file's bytes): writers may then queue it as it is.
+   * Default true: the memory goes back to a pool after release. */
+  pooled?: boolean;
 }
 
 /** Bytes sent as one part, in order. One chunk when the header fits in the slot's headroom
@@ -13,21 +16,24 @@ export interface FrameOrigin {
 export interface Chunks {
   list: Buffer[];
   length: number;
+  /** The memory goes back to a capture pool once the frame is let go: a writer that must keep bytes
+   * past the write call copies them. */
+  pooled: boolean;
 }
 
-const CRLF = Buffer.from(PART_TRAILER, 'latin1');
+const TRAILER = Buffer.from(PART_TRAILER, 'latin1');
 const ADVANCE = Buffer.from(ADVANCE_TRAILER, 'latin1');
-/** The advance trailer after its leading CRLF. */
-const ADVANCE_REST = ADVANCE.subarray(CRLF.length);
+/** The advance trailer after the part trailer it starts with. */
+const ADVANCE_REST = ADVANCE.subarray(TRAILER.length);
 
-function chunks(...list: Buffer[]): Chunks {
-  return { list, length: list.reduce((n, b) => n + b.length, 0) };
+function chunks(pooled: boolean, ...list: Buffer[]): Chunks {
+  return { list, length: list.reduce((n, b) => n + b.length, 0), pooled };
 }
 
 export class SharedFrame {
-  /** --boundary, headers, JPEG, CRLF. */
+  /** Part headers, JPEG, the next delimiter. */
   part!: Chunks;
-  /** JPEG, CRLF, the next part's header: what advance_headers clients get. */
+  /** JPEG, the next delimiter and part header: what advance_headers clients get. */
   advancePart!: Chunks;
   /** The JPEG alone. */
   jpeg!: Buffer;
@@ -45,7 +51,7 @@ export class SharedFrame {
     origin: FrameOrigin,
   ) {
     this.origin = origin;
-    this.layOut(slot, jpegOffset, jpegLength);
+    this.layOut(slot, jpegOffset, jpegLength, origin.pooled !== false);
   }
 
   /** Whether the frame still occupies a slot of its source's pool. */
@@ -70,7 +76,7 @@ export class SharedFrame {
     const headerLength = Buffer.byteLength(header, 'latin1');
     const copy = Buffer.allocUnsafe(headerLength + this.jpeg.length + ADVANCE.length);
     this.jpeg.copy(copy, headerLength);
-    this.layOut(copy, headerLength, this.jpeg.length);
+    this.layOut(copy, headerLength, this.jpeg.length, false);
     this.copiedBytes += this.jpeg.length;
     this.releaseOrigin();
     return this.jpeg.length;
@@ -78,35 +84,35 @@ export class SharedFrame {
 
   /** Writes the part header into the room in front of the JPEG and the trailers after it where there
    * is room (the slot is ours while leased), and builds the chunk lists. */
-  private layOut(slot: Buffer, offset: number, length: number): void {
+  private layOut(slot: Buffer, offset: number, length: number, pooled: boolean): void {
     const header = partHeader(length, this.timestampUs);
     const headerLength = Buffer.byteLength(header, 'latin1');
     const end = offset + length;
     const tail = slot.length - end;
     this.jpeg = slot.subarray(offset, end);
-    // After the JPEG: the advance trailer (it starts with the part's CRLF), or just the CRLF.
+    // After the JPEG: the advance trailer (it starts with the part trailer), or just the part trailer.
     let body: Buffer[];
     let advanceBody: Buffer[];
     if (tail >= ADVANCE.length) {
       ADVANCE.copy(slot, end);
-      body = [slot.subarray(offset, end + CRLF.length)];
+      body = [slot.subarray(offset, end + TRAILER.length)];
       advanceBody = [slot.subarray(offset, end + ADVANCE.length)];
-    } else if (tail >= CRLF.length) {
-      CRLF.copy(slot, end);
-      body = [slot.subarray(offset, end + CRLF.length)];
+    } else if (tail >= TRAILER.length) {
+      TRAILER.copy(slot, end);
+      body = [slot.subarray(offset, end + TRAILER.length)];
       advanceBody = [body[0], ADVANCE_REST];
     } else {
-      body = [this.jpeg, CRLF];
+      body = [this.jpeg, TRAILER];
       advanceBody = [this.jpeg, ADVANCE];
     }
-    this.advancePart = chunks(...advanceBody);
+    this.advancePart = chunks(pooled, ...advanceBody);
     if (offset >= headerLength) {
       slot.write(header, offset - headerLength, 'latin1');
       // Header and JPEG are neighbours: the first body chunk grows backwards over the header.
       const first = slot.subarray(offset - headerLength, offset + body[0].length);
-      this.part = chunks(first, ...body.slice(1));
+      this.part = chunks(pooled, first, ...body.slice(1));
     } else {
-      this.part = chunks(Buffer.from(header, 'latin1'), ...body);
+      this.part = chunks(pooled, Buffer.from(header, 'latin1'), ...body);
     }
   }
 

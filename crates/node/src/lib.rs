@@ -472,6 +472,13 @@ pub fn render_offline_jpeg(width: u32, height: u32, title: String, reason: Strin
     Ok(out.into())
 }
 
+/// TCP_NOTSENT_LOWAT (and SO_SNDBUF when > 0) on one accepted connection of the node transport.
+#[napi]
+pub fn tune_socket(fd: i32, unsent_limit: u32, send_buffer: u32) -> Result<()> {
+    mjpgd_capture::sockopt::tune_socket(fd, unsent_limit, send_buffer)
+        .map_err(|e| Error::new(Status::GenericFailure, format!("tuning a viewer connection: {e}")))
+}
+
 /// Bounds the data the kernel may hold unsent for each connection accepted on `port` (TCP_NOTSENT_LOWAT,
 /// plus SO_SNDBUF when `sendBuffer` > 0), by tuning this process's listening socket(s) on that port.
 /// Returns how many listening sockets were changed.
@@ -480,4 +487,15 @@ pub fn limit_unsent(port: u32, unsent_limit: u32, send_buffer: u32) -> Result<u3
     mjpgd_capture::sockopt::limit_unsent(port as u16, unsent_limit, send_buffer)
         .map(|n| n as u32)
         .map_err(|e| Error::new(Status::GenericFailure, format!("tuning the listening socket on port {port}: {e}")))
+}
+
+/// Writes `chunks` (from byte `skip` on) to a connected socket in one sendmsg, without blocking and
+/// without queueing: returns the bytes the kernel took (0 when its buffer is full). The node transport
+/// uses it so no queue outside the kernel ever references a capture slot.
+#[napi]
+pub fn send_chunks(fd: i32, chunks: Vec<BufferSlice>, skip: u32) -> Result<u32> {
+    let slices: Vec<&[u8]> = chunks.iter().map(|c| &c[..]).collect();
+    mjpgd_capture::sockopt::send_vectored(fd, &slices, skip as usize)
+        .map(|n| n as u32)
+        .map_err(|e| Error::new(Status::GenericFailure, format!("{}: {e}", e.kind())))
 }
