@@ -1,12 +1,15 @@
 // Camera lifecycle on the test pattern (the VM suite covers real devices): stills at another size
 // while streaming, pause/resume through the HTTP actions, --max-restarts.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import { jpegSize } from './helpers/jpeg.mjs';
 import { readStream } from './helpers/multipart.mjs';
 import { ROOT, runMjpgd, startMjpgd } from './helpers/server.mjs';
 
-const { Camera } = await import(`${ROOT}/dist/camera.js`);
+const { Camera, parseStillSize } = await import(`${ROOT}/dist/camera.js`);
 const { NativeSource } = await import(`${ROOT}/dist/sources/native-source.js`);
 const { ACTIONS } = await import(`${ROOT}/dist/http/actions.js`);
 const native = (await import(`${ROOT}/native/binding.js`)).default;
@@ -26,6 +29,15 @@ async function until(what, fn, timeoutMs = 10000) {
 }
 
 describe('stills', () => {
+  test('sizes: WxH within 16-8192, or max; anything else says what is allowed', () => {
+    assert.deepEqual(parseStillSize('1280x720'), { width: 1280, height: 720 });
+    assert.deepEqual(parseStillSize('1920X1080'), { width: 1920, height: 1080 });
+    assert.deepEqual(parseStillSize('MAX'), { width: 0, height: 0 });
+    for (const bad of ['', '1280', '1280x', 'x720', '8x8', '9000x100', '1280x720x3', '-1x5', ' 640x480']) {
+      assert.match(parseStillSize(bad), /size must be WIDTHxHEIGHT/, bad);
+    }
+  });
+
   test('?size=WxH gives that size while the stream keeps its own; concurrent requests share one switch', async () => {
     const server = await startMjpgd(['--fps', '30']);
     try {
@@ -104,6 +116,25 @@ describe('pause and resume over HTTP', () => {
       assert.ok(snap.equals(picture), 'a snapshot while paused is the paused picture');
       assert.equal((await fetch(`${server.url}/resume`, { method: 'POST' })).status, 202);
       await until('streaming', async () => (await state(server)).state === 'streaming');
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('pause file', () => {
+  test('creating it pauses, removing it resumes', async (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mjpgd-pause-'));
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'pause');
+    const server = await startMjpgd(['--pause-file', file]);
+    try {
+      await until('streaming', async () => (await state(server)).state === 'streaming');
+      fs.writeFileSync(file, '');
+      await until('paused', async () => (await state(server)).state === 'paused');
+      fs.rmSync(file);
+      await until('streaming again', async () => (await state(server)).state === 'streaming');
+      assert.match(server.output(), /pause file .* present: pausing/);
     } finally {
       await server.stop();
     }
