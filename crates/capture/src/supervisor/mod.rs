@@ -223,12 +223,9 @@ impl<S: FnMut(Event) -> Delivery> Runner<S> {
     fn wait_for_command(&mut self, timeout: Duration) {
         match self.rx.recv_timeout(timeout) {
             Ok(c) => self.handle(c),
-            Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {
-                // Disconnected means the handle is gone and stop is set; either way, loop on.
-                if self.stopping() {
-                    return;
-                }
-            }
+            Err(RecvTimeoutError::Timeout) => {}
+            // The handle is gone, so stop is set (its drop stops first): don't spin until it is seen.
+            Err(RecvTimeoutError::Disconnected) => std::thread::sleep(timeout),
         }
     }
 
