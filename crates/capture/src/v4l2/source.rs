@@ -116,6 +116,25 @@ fn pick_format(offered: &[u32], wanted: &str, path: &str) -> Result<u32, Capture
     })
 }
 
+/// With format "auto", the size can decide: a format that has exactly `size` (MJPEG first), else
+/// when `size` is beyond every offered size (a still at "max"), the format with the largest one. None:
+/// no discrete sizes help; the usual preference applies. `offered` pairs each format with its sizes.
+fn pick_format_for_size(offered: &[(u32, Vec<(u32, u32)>)], size: (u32, u32)) -> Option<u32> {
+    let usable = || [MJPG, JPEG, YUYV, NV12].into_iter().filter_map(|f| offered.iter().find(|(o, _)| *o == f));
+    if let Some((f, _)) = usable().find(|(_, sizes)| sizes.contains(&size)) {
+        return Some(*f);
+    }
+    let area = |&(w, h): &(u32, u32)| w as u64 * h as u64;
+    let largest = |sizes: &Vec<(u32, u32)>| sizes.iter().map(area).max().unwrap_or(0);
+    let beyond_all = usable().all(|(_, sizes)| sizes.iter().all(|s| s.0 < size.0 && s.1 < size.1));
+    if !beyond_all {
+        return None;
+    }
+    // Preference order wins ties: max_by_key keeps the last maximum, so walk it reversed.
+    let best = usable().collect::<Vec<_>>().into_iter().rev().max_by_key(|(_, sizes)| largest(sizes))?;
+    (largest(&best.1) > 0).then_some(best.0)
+}
+
 /// One line per format: its discrete sizes, and for the format in use the rates at the chosen size.
 fn describe_modes(dev: &Device, formats: &[u32], chosen: &DeviceFormat) -> Vec<String> {
     formats
@@ -139,7 +158,15 @@ impl V4l2Source {
     pub fn open(opts: &V4l2Options) -> Result<V4l2Source, CaptureError> {
         let dev = Device::open(&opts.device)?;
         let formats = dev.formats();
-        let fourcc = pick_format(&formats, &opts.format, &opts.device)?;
+        let by_size = || {
+            let offered: Vec<_> = formats.iter().map(|&f| (f, dev.frame_sizes(f))).collect();
+            pick_format_for_size(&offered, (opts.width, opts.height))
+        };
+        // A size only some formats have (often: the largest ones only raw) picks among them.
+        let fourcc = match (opts.format.as_str(), pick_format(&formats, &opts.format, &opts.device)?) {
+            ("auto", default) => by_size().unwrap_or(default),
+            (_, chosen) => chosen,
+        };
         let format = dev.set_format(opts.width, opts.height, fourcc)?;
         if format.fourcc != fourcc {
             return Err(CaptureError::new(CaptureErrorKind::Unsupported, format!("{}: asked for {}, the driver set {}", opts.device, fourcc_name(fourcc), fourcc_name(format.fourcc))));
@@ -468,6 +495,18 @@ mod tests {
         assert_eq!(e.kind, CaptureErrorKind::Unsupported);
         assert!(e.message.contains("RGB3"), "{}", e.message);
         assert_eq!(pick_format(&[YUYV], "h264", "/dev/video0").unwrap_err().kind, CaptureErrorKind::InvalidArgument);
+    }
+
+    #[test]
+    fn auto_format_follows_the_size_asked_for() {
+        let offered = vec![(YUYV, vec![(640, 480), (1280, 720), (2592, 1944)]), (MJPG, vec![(640, 480), (1280, 720)])];
+        assert_eq!(pick_format_for_size(&offered, (1280, 720)), Some(MJPG), "both have it: MJPEG");
+        assert_eq!(pick_format_for_size(&offered, (2592, 1944)), Some(YUYV), "only raw has it");
+        assert_eq!(pick_format_for_size(&offered, (8192, 8192)), Some(YUYV), "max: the format with the largest size");
+        assert_eq!(pick_format_for_size(&offered, (1000, 700)), None, "no exact size: the usual preference");
+        let same = vec![(YUYV, vec![(1920, 1080)]), (MJPG, vec![(1920, 1080)])];
+        assert_eq!(pick_format_for_size(&same, (8192, 8192)), Some(MJPG), "ties go to MJPEG");
+        assert_eq!(pick_format_for_size(&[(YUYV, vec![])], (8192, 8192)), None, "stepwise sizes: no help");
     }
 
     #[test]
