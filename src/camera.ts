@@ -80,7 +80,7 @@ export class Camera {
   }
 
   private onEvent(e: SourceEvent): void {
-    const reason = `${e.errorKind}: ${e.message}`;
+    const reason = e.errorKind ? `${e.errorKind}: ${e.message}` : (e.message ?? '');
     switch (e.kind) {
       case 'opened': {
         const pool = Math.max(1, (e.info?.poolSize ?? this.source.poolSize) - 2);
@@ -211,9 +211,10 @@ export class Camera {
     };
   }
 
-  stop(): void {
+  /** Resolves once the source has stopped (at once for most; a program may take its grace). */
+  stop(): Promise<void> {
     clearInterval(this.ticker);
     this.fanout.close();
-    this.source.stop();
+    return Promise.resolve(this.source.stop());
   }
 }

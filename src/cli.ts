@@ -1,11 +1,14 @@
 // The `mjpgd` command: parse flags (strictly), start the camera and the server, stop cleanly on signals.
 import { Camera } from './camera';
 import { parseCommandLine } from './config/args';
+import { commandArgv } from './config/command';
 import { ConfigError, type CameraConfig, type Config } from './config/config';
 import { envLayer, fileLayer, merge, printConfig, type Layer } from './config/load';
 import { hashPassword } from './http/auth';
 import { HttpServer } from './http/server';
 import { log } from './log';
+import { ExecSource } from './sources/exec-source';
+import { findProgram } from './sources/find-program';
 import { FolderSource } from './sources/folder-source';
 import { NativeSource } from './sources/native-source';
 import { watchPauseFile } from './sources/pause-file';
@@ -63,9 +66,9 @@ export async function main(argv: string[]): Promise<void> {
     stopping = true;
     log.info(`${signal}: stopping`);
     server?.close();
-    for (const cam of cameras) cam.stop();
-    // Everything is closed; don't wait for sockets the kernel is still tearing down.
-    setImmediate(() => process.exit(0));
+    // Sources that run a program resolve once it exited (SIGKILL after a grace); the others at once.
+    // Everything is closed then; don't wait for sockets the kernel is still tearing down.
+    void Promise.allSettled(cameras.map((cam) => cam.stop())).then(() => setImmediate(() => process.exit(0)));
   };
   const giveUp = (reason: string) => {
     if (stopping) return;
@@ -73,8 +76,7 @@ export async function main(argv: string[]): Promise<void> {
     log.error(`${reason}: stopping (--max-restarts)`);
     process.stderr.write(`mjpgd: ${reason}\n`);
     server?.close();
-    for (const cam of cameras) cam.stop();
-    setImmediate(() => process.exit(EXIT_GAVE_UP));
+    void Promise.allSettled(cameras.map((cam) => cam.stop())).then(() => setImmediate(() => process.exit(EXIT_GAVE_UP)));
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -94,6 +96,7 @@ export async function main(argv: string[]): Promise<void> {
         }),
     );
   } catch (e) {
+    if (e instanceof ConfigError) usageError(e.message);
     log.error((e as Error).message);
     process.exit(1);
   }
@@ -174,6 +177,7 @@ function startFpsReport(camera: Camera): void {
  * (reopen with backoff, pause, idle release, stills), or a folder of JPEGs. */
 function openSource(c: CameraConfig): FrameSource {
   if (c.source === 'folder') return new FolderSource(c.folder!, c.fps);
+  if (c.source === 'exec') return new ExecSource({ camera: c.name, argv: execArgv(c), width: c.width, height: c.height, fps: c.fps, frameTimeoutMs: c.frameTimeout * 1000 });
   return new NativeSource({
     source: c.source,
     device: c.device ?? undefined,
@@ -188,6 +192,14 @@ function openSource(c: CameraConfig): FrameSource {
     idleReleaseMs: Math.round(c.idleRelease * 1000),
     warmup: c.stillWarmup,
   });
+}
+
+/** The exec camera's program, resolved through PATH: a program that isn't there is a bad setting (exit 2). */
+function execArgv(c: CameraConfig): string[] {
+  const [program, ...args] = commandArgv(c.command!, c.shell);
+  const found = findProgram(program);
+  if (!found) throw new ConfigError(`camera ${c.name}: command: program ${JSON.stringify(program)} not found${program.includes('/') ? ' (or not executable)' : ' in PATH'} (camera.${c.name}.command)`);
+  return [found, ...args];
 }
 
 function isLoopbackOnly(hosts: string[]): boolean {

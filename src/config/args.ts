@@ -30,7 +30,7 @@ export function parseCommandLine(argv: string[], version: string, onError: (mess
     const type = s.kind.type === 'bool' ? 'boolean' : 'string';
     const def = s.default === null ? '' : ` [default: ${Array.isArray(s.default) ? s.default.join(',') : s.default}]`;
     const where = s.section === 'camera' ? `camera.<name>.${fileKey(s)}` : `${s.section}.${fileKey(s)}`;
-    const range = s.kind.type === 'string' || s.kind.type === 'path' || s.kind.type === 'list' ? '' : `; ${allowed(s.kind)}`;
+    const range = ['string', 'path', 'list', 'command'].includes(s.kind.type) ? '' : `; ${allowed(s.kind)}`;
     y = y.option(s.flag, { type, alias: s.aliases, describe: `${s.describe}${range} (${where})${def}` });
   }
   const args = y

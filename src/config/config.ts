@@ -5,10 +5,15 @@ import type { LogLevel } from '../log';
 export interface CameraConfig {
   /** Path segment for this camera's URLs (/<name>/stream); the first or "default" camera is also at /stream. */
   name: string;
-  source: 'testpattern' | 'v4l2' | 'folder';
+  source: 'testpattern' | 'v4l2' | 'folder' | 'exec';
   device: string | null;
   /** JPEG files to play (source "folder"). */
   folder: string | null;
+  /** The program of source "exec": an argument list, or a command line (split into words, or run by /bin/sh with `shell`). */
+  command: string | string[] | null;
+  shell: boolean;
+  /** Seconds an exec program may write no frame before it is restarted. */
+  frameTimeout: number;
   format: 'auto' | 'mjpeg' | 'yuyv' | 'nv12';
   width: number;
   height: number;

@@ -5,6 +5,7 @@ import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { coerce, envName, fileKey, SETTINGS, type Section, type Setting } from './schema';
 import type { CameraConfig, Config } from './config';
 import { ConfigError } from './config';
+import { commandArgv } from './command';
 
 type Values = Record<string, unknown>;
 
@@ -132,6 +133,7 @@ export function merge(layers: Layer[]): Config {
     // A device given without a source means that camera.
     if (explicit.device !== undefined && explicit.source === undefined) cam.source = 'v4l2';
     if (explicit.folder !== undefined && explicit.source === undefined) cam.source = 'folder';
+    if (explicit.command !== undefined && explicit.source === undefined) cam.source = 'exec';
     if (cam.source === 'v4l2' && cam.device === null) cam.device = '/dev/video0';
     return cam;
   });
@@ -159,6 +161,14 @@ function checkTogether(c: Config): void {
   }
   for (const cam of c.cameras) {
     if (cam.source === 'folder' && cam.folder === null) throw new ConfigError(`camera ${cam.name}: source folder needs --folder (camera.${cam.name}.folder)`);
+    if (cam.source === 'exec') {
+      if (cam.command === null) throw new ConfigError(`camera ${cam.name}: source exec needs --command (camera.${cam.name}.command)`);
+      try {
+        commandArgv(cam.command, cam.shell);
+      } catch (e) {
+        throw new ConfigError(`camera ${cam.name}: command: ${(e as Error).message} (camera.${cam.name}.command)`);
+      }
+    }
     if (cam.device !== null && !cam.device.startsWith('/')) {
       throw new ConfigError(`camera ${cam.name}: device must be an absolute path such as /dev/video0 (got ${JSON.stringify(cam.device)})`);
     }

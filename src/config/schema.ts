@@ -11,7 +11,9 @@ export type Kind =
   | { type: 'path' }
   | { type: 'bool' }
   | { type: 'enum'; values: readonly string[]; aliases?: Record<string, string> }
-  | { type: 'list' };
+  | { type: 'list' }
+  /** A program and its arguments: a list of strings, or one string (split into words where it is used). */
+  | { type: 'command' };
 
 export interface Setting {
   section: Section;
@@ -60,9 +62,12 @@ export const SETTINGS: readonly Setting[] = [
   { section: 'log', key: 'access', flag: 'access-log', kind: { type: 'bool' }, default: false, describe: 'log every HTTP request' },
   { section: 'log', key: 'showFps', flag: 'showfps', kind: { type: 'bool' }, default: false, describe: 'log capture fps, clients and per-client fps every few seconds' },
   // [camera.<name>]
-  { section: 'camera', key: 'source', flag: 'source', kind: { type: 'enum', values: ['testpattern', 'v4l2', 'folder'] }, default: 'testpattern', describe: 'frame source: testpattern, v4l2 (the default when a device is set), or folder (JPEG files played in a loop)' },
+  { section: 'camera', key: 'source', flag: 'source', kind: { type: 'enum', values: ['testpattern', 'v4l2', 'folder', 'exec'] }, default: 'testpattern', describe: 'frame source: testpattern, v4l2 (the default when a device is set), folder (JPEG files played in a loop), or exec (JPEGs a program writes to stdout)' },
   { section: 'camera', key: 'device', flag: 'device', kind: { type: 'path' }, default: null, describe: 'V4L2 camera device, e.g. /dev/video0' },
   { section: 'camera', key: 'folder', flag: 'folder', kind: { type: 'path' }, default: null, describe: 'folder of .jpg files (or one file) to play in name order, looping (implies --source folder)' },
+  { section: 'camera', key: 'command', flag: 'command', kind: { type: 'command' }, default: null, describe: 'program that writes JPEGs or a multipart stream to stdout, e.g. "rpicam-vid -t 0 --codec mjpeg -o -" (implies --source exec); a string is split into words with shell quoting but nothing expanded; in a file also a list ["prog", "arg", ...]' },
+  { section: 'camera', key: 'shell', flag: 'shell', kind: { type: 'bool' }, default: false, describe: 'run --command with /bin/sh -c (pipes, variables)' },
+  { section: 'camera', key: 'frameTimeout', flag: 'frame-timeout', kind: { type: 'number', min: 0.5, max: 3600 }, default: 10, describe: 'exec: seconds without a frame before the program is restarted' },
   { section: 'camera', key: 'format', flag: 'format', kind: { type: 'enum', values: ['auto', 'mjpeg', 'yuyv', 'nv12'] }, default: 'auto', describe: 'camera pixel format: auto (MJPEG if offered), mjpeg, yuyv, nv12' },
   { section: 'camera', key: 'width', flag: 'width', kind: { type: 'int', min: 16, max: 8192 }, default: 640, describe: 'frame width (pixels)' },
   { section: 'camera', key: 'height', flag: 'height', kind: { type: 'int', min: 16, max: 8192 }, default: 480, describe: 'frame height (pixels)' },
@@ -100,6 +105,8 @@ export function allowed(kind: Kind): string {
       return `one of ${kind.values.join(', ')}`;
     case 'list':
       return 'a comma-separated list';
+    case 'command':
+      return 'a command line or a list of strings';
     default:
       return 'a string';
   }
@@ -133,6 +140,13 @@ export function coerce(s: Setting, raw: unknown, where: string): unknown {
       const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : null;
       if (!items || items.length === 0 || items.some((i) => typeof i !== 'string' || i.trim() === '')) throw bad();
       return items.map((i: string) => i.trim());
+    }
+    case 'command': {
+      // Splitting a string needs to know whether a shell runs it: merge() checks it once the
+      // shell setting is known.
+      if (typeof raw === 'string' && raw.trim() !== '') return raw;
+      if (Array.isArray(raw) && raw.length > 0 && raw.every((a) => typeof a === 'string') && raw[0] !== '') return raw;
+      throw bad();
     }
     case 'path':
       if (typeof raw !== 'string' || raw === '') throw bad();

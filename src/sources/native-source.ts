@@ -4,7 +4,7 @@
 // passed on.
 import { binding, type NativeCamera, type NativeCameraEvent, type NativeCameraOptions } from '../native/binding';
 import { SharedFrame } from '../stream/frame';
-import type { FrameSource, SourceCounters, SourceInfo, SourceListener, StillShot } from './source';
+import type { FrameSource, SourceCounters, SourceEventKind, SourceInfo, SourceListener, StillShot } from './source';
 
 /** No still answer within this long is a failure (the supervisor gives up after 10 s itself). */
 const STILL_TIMEOUT_MS = 15000;
@@ -67,7 +67,9 @@ export class NativeSource implements FrameSource {
       else waiter.reject(new Error(`${event.errorKind}: ${event.message}`));
       return;
     }
-    listener.event(event);
+    const { generation, info, errorKind, message, attempt, retryMs } = event;
+    // The addon's string enum has exactly these values (its generated typing is a const enum).
+    listener.event({ kind: event.kind as unknown as SourceEventKind, generation, info, errorKind, message, attempt, retryMs });
   }
 
   pause(): void {

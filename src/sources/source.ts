@@ -1,5 +1,4 @@
 // What the server needs from a camera-like source; the native camera and the folder player implement it.
-import type { NativeCameraEvent } from '../native/binding';
 import type { SharedFrame } from '../stream/frame';
 
 export interface SourceInfo {
@@ -31,13 +30,30 @@ export interface SourceCounters {
   leased: number;
   /** Mode switches made for stills. */
   stillSwitches?: number;
+  /** Sources that run a program: how often it was started again, why the last run ended, its pid. */
+  restarts?: number;
+  lastExit?: string | null;
+  pid?: number | null;
 }
 
 /** A picture that isn't camera output, published like a frame. */
 export type PictureKind = 'offline' | 'paused';
 
-/** The capture supervisor's events (opened, failed, recovered, paused, resumed, released, gave_up). */
-export type SourceEvent = NativeCameraEvent;
+/** What happened to a source (the native camera's supervisor sends all of these; others a few). */
+export type SourceEventKind = 'opened' | 'failed' | 'recovered' | 'paused' | 'resumed' | 'released' | 'gave_up';
+
+export interface SourceEvent {
+  kind: SourceEventKind;
+  /** opened: the open's number and what it delivers. */
+  generation?: number;
+  info?: SourceInfo;
+  /** failed, gave_up: a stable short name ("not_found", "busy", ...) when there is one, and the reason. */
+  errorKind?: string;
+  message?: string;
+  /** failed: failed opens in a row; gave_up: how many were made. */
+  attempt?: number;
+  retryMs?: number;
+}
 
 export interface SourceListener {
   /** A frame; `picture` says when it is the offline or paused picture rather than camera output. */
@@ -60,7 +76,8 @@ export interface FrameSource {
   readonly poolSize: number;
   start(listener: SourceListener): void;
   counters(): SourceCounters;
-  stop(): void;
+  /** Stops the source; a promise when stopping takes time (a program given a grace to exit). */
+  stop(): void | Promise<void>;
   /** Lifecycle, where the source has a device to release (the native camera). */
   pause?(): void;
   resume?(): void;

@@ -83,7 +83,7 @@ export async function startMjpgd(args = [], { timeoutMs = 15000, readyFile = nul
 /** Runs mjpgd to completion (for flag errors, --help, --version). */
 export function runMjpgd(args, { timeoutMs = 10000 } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(NODE, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -3,7 +3,7 @@
 // process), writes outside the handler go in cork(), and whole bodies are sent with tryEnd and
 // continued in onWritable (its cork+end path can drop a large write queued behind a full buffer).
 // Known limits of this uWS build, kept by mjpgd's default transport instead: HTTP/1.1 only (it never
-// answers HTTP/1.0), idle connections closed after ~10 s, and streams carry a never-reached
+// answers HTTP/1.0), idle connections closed after ~10 s, no keep-alive after a HEAD, and streams carry a never-reached
 // Content-Length because tryEnd is the only write that reports what the connection took.
 import path from 'node:path';
 import type * as UWS from 'uWebSockets.js';
@@ -177,7 +177,8 @@ export class UwsTransport implements Transport {
       res.writeStatus(statusLine(status));
       for (const [k, v] of headers) res.writeHeader(k, v);
       if (head) {
-        res.endWithoutBody(bytes.length);
+        // This uWS build drops a kept-alive connection after a HEAD answer without saying so: say so.
+        res.endWithoutBody(bytes.length, true);
         release();
         return;
       }
