@@ -41,6 +41,7 @@ export class Camera {
   /** The last still: its size, how long the switch took, when, or why it failed. */
   lastStill: { width: number; height: number; ms: number; at: string } | { error: string; at: string } | null = null;
   private framesThisSecond = 0;
+  private loggedNotes = '';
   private readonly ticker: NodeJS.Timeout;
   /** Frames the fan-out may keep in the source's pool: its size (as granted) less two for the source. */
   private poolLimit: number;
@@ -87,7 +88,10 @@ export class Camera {
         if (pool !== this.poolLimit) this.fanout.setMaxFramesInPool((this.poolLimit = pool));
         const i = e.info!;
         if (e.generation === 1) for (const line of i.offered ?? []) log.info(`camera ${this.name}: ${i.device ?? i.kind} offers ${line}`);
-        for (const note of i.notes ?? []) log.info(`camera ${this.name}: ${note}`);
+        // Reopens (after a still, a pause, an error) usually say the same: log what is new.
+        const notes = (i.notes ?? []).join('\n');
+        if (notes !== this.loggedNotes) for (const note of i.notes ?? []) log.info(`camera ${this.name}: ${note}`);
+        this.loggedNotes = notes;
         if (this.lifecycle !== 'offline') this.lifecycle = 'streaming';
         break;
       }
