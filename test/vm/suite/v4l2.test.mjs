@@ -356,11 +356,15 @@ describe('a camera unplugged mid-stream (vivid disconnect) and plugged back', ()
       // "Plug it back": vivid's node may be usable again at once (mjpgd reopens it with backoff);
       // otherwise reload the driver once mjpgd's retry loop doesn't hold the device open.
       const args = 'n_devs=1 node_types=0x1 vid_cap_nr=0 num_inputs=1 input_types=0'.split(' ');
-      await until('camera frames resume on the same connection', () => {
-        if (seen.cameraAfterOffline > 2) return true;
+      // Back when /state says so: counting parts isn't enough, as a new reason (device_gone, then
+      // not_found while it is away) brings an offline picture of its own.
+      await until('camera back', async () => {
+        if ((await state(server)).online) return true;
         if (spawnSync('rmmod', ['vivid']).status === 0) assert.equal(spawnSync('modprobe', ['vivid', ...args]).status, 0);
         return false;
       }, 60000);
+      const back = bodies.length;
+      await until('camera frames resume on the same connection', () => bodies.length > back + 2 && seen.cameraAfterOffline > 2);
       assert.equal((await state(server)).online, true);
       assert.equal(ended, false, 'the viewer never lost its connection');
       void reading;
