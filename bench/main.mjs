@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { BENCH_DIR, ROOT, buildNative } from './build.mjs';
 import { ensureFrames } from './frames.mjs';
@@ -23,7 +24,10 @@ const USAGE = `usage: npm run bench -- [options]
   --duration SEC      measured seconds per scenario and server (default 10, --quick 2)
   --warmup SEC        seconds to connect and settle before measuring (default 2, --quick 1)
   --quality Q         JPEG quality of the test pattern (default 95: ~40 KB frames at 640x480)
-  --device PATH       run mjpgd on a camera (passed to mjpgd as --device) instead of the test pattern
+  --device PATH       run mjpgd on a camera (passed to mjpgd as --device) instead of the recorded frames
+  --pattern           mjpgd encodes its test pattern live instead of serving the recorded frames
+  --transports LIST   mjpgd's HTTP transports to run, comma-separated: node, uws (default: both where
+                      uWS loads on this Node, else node)
   --json FILE         where to write the JSON (default bench/results/bench-<date>.json; the .svg and
                       .txt land next to it)
   --help`;
@@ -46,6 +50,8 @@ function options() {
         warmup: { type: 'string' },
         quality: { type: 'string' },
         device: { type: 'string' },
+        pattern: { type: 'boolean' },
+        transports: { type: 'string' },
         json: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -73,7 +79,12 @@ function options() {
     fail(e.message);
   }
   const short = v.quick || v.smoke;
+  const transports = (v.transports ?? (uwsLoads() ? 'node,uws' : 'node')).split(',').map((t) => t.trim()).filter(Boolean);
+  for (const t of transports) if (!['node', 'uws'].includes(t)) fail(`--transports: unknown ${t}; allowed: node, uws`);
+  if (transports.includes('uws') && !uwsLoads()) fail(`--transports uws: uWebSockets.js does not load on Node ${process.version}`);
   return {
+    transports,
+    pattern: !!v.pattern,
     quick: !!v.quick,
     smoke: !!v.smoke,
     scenarios,
@@ -83,6 +94,16 @@ function options() {
     device: v.device ?? null,
     json: v.json ?? null,
   };
+}
+
+/** Whether uWebSockets.js's binary loads on this Node (it ships for Node <= 20). */
+function uwsLoads() {
+  try {
+    const dir = path.dirname(createRequire(import.meta.url).resolve('uWebSockets.js/package.json'));
+    return fs.existsSync(path.join(dir, 'binaries', `uws_${process.platform}_${process.arch}_${process.versions.modules}.node`));
+  } catch {
+    return false;
+  }
 }
 
 const stamp = () => new Date().toISOString().replace(/\..*$/, '').replace(/:/g, '-');
@@ -135,11 +156,16 @@ async function main() {
   say(`perf stat -e cycles: ${perfInfo.available ? 'available, counting mjpgd in the 1-viewer scenario' : `not available (${perfInfo.reason})`}`);
   say(`scenarios: ${opt.scenarios.map((s) => `${s.name}${s.slow ? ` (${s.clients} viewers, ${s.slow} slow)` : ''}`).join(', ')}; ${opt.warmup} s warm-up + ${opt.duration} s measured, each for floor then mjpgd`);
 
+  // mjpgd serves what the floor serves: the recorded JPEGs from memory (like a camera's MJPEG passthrough),
+  // unless --pattern (live encoding) or --device.
+  const serveArgs = opt.device || opt.pattern ? mjpgdArgs : ['--folder', frames.dir, '--fps', String(FPS), '--stall-timeout', '30'];
+  const kinds = ['floor', ...opt.transports.map((t) => (t === 'node' ? 'mjpgd' : `mjpgd-${t}`))];
+  say(`mjpgd source: ${opt.device ? opt.device : opt.pattern ? 'test pattern, encoded live' : 'the recorded JPEGs (folder source)'}; transports: ${opt.transports.join(', ')}`);
   const results = [];
-  const total = opt.scenarios.length * 2;
+  const total = opt.scenarios.length * kinds.length;
   let n = 0;
   for (const scenario of opt.scenarios) {
-    for (const kind of ['floor', 'mjpgd']) {
+    for (const kind of kinds) {
       n++;
       const label = `[${n}/${total}] ${scenario.clients} viewer${scenario.clients > 1 ? 's' : ''}${scenario.slow ? ` (${scenario.slow} slow)` : ''}, ${kind}`;
       process.stdout.write(`${label} ... `);
@@ -150,7 +176,7 @@ async function main() {
         duration: opt.duration,
         bins,
         mjpgdCmd,
-        mjpgdArgs,
+        mjpgdArgs: kind === 'mjpgd' ? serveArgs : [...serveArgs, '--transport', kind.slice('mjpgd-'.length)],
         framesDir: frames.dir,
         fps: floorFps,
         perf: perfInfo.available && kind === 'mjpgd' && scenario.clients === 1 && scenario.slow === 0,
@@ -166,14 +192,14 @@ async function main() {
     if (r.parts === 0) problems.push(`${r.server} delivered no frames in scenario ${r.scenario}`);
     if (r.load.badParts) problems.push(`${r.server} sent ${r.load.badParts} malformed parts in scenario ${r.scenario}`);
     if (r.load.failed) problems.push(`${r.load.failed} viewers of ${r.server} failed in scenario ${r.scenario}`);
-    if (r.server === 'mjpgd' && r.exit.code !== 0) problems.push(`mjpgd exited with ${r.exit.signal ?? `code ${r.exit.code}`} on SIGTERM in scenario ${r.scenario}`);
+    if (r.server.startsWith('mjpgd') && r.exit.code !== 0) problems.push(`mjpgd exited with ${r.exit.signal ?? `code ${r.exit.code}`} on SIGTERM in scenario ${r.scenario}`);
   }
   const notes = [
     `Frames: ${frames.count} JPEGs, 640x480, mean ${(frames.meanBytes / 1024).toFixed(1)} KB, recorded from mjpgd's /stream; the floor loops them from memory${opt.device ? '' : ', mjpgd encodes its test pattern live (same pattern, so KB/part differs by a few %)'}.`,
     `Latency: receive time - X-Timestamp; mjpgd stamps the capture time (so its figure includes ${opt.device ? 'the capture path' : 'the JPEG encoding'}), the floor its send tick.`,
     `CPU: ${results[0]?.cpu.method === 'schedstat' ? 'exact per-thread on-CPU time (/proc/<pid>/task/*/schedstat)' : 'utime+stime from /proc/<pid>/stat'} over the measured window, divided by the parts the load generator received.`,
     `Load generator and servers share this machine's ${mach.cores ?? '?'} cores (see "loadgen %"); slow viewers read ${SLOW_RATE / 1000} KB/s each.`,
-    'Ratios in parentheses are mjpgd / floor, measured in this run.',
+    'Ratios in parentheses are mjpgd / floor, measured in this run. "mjpgd" is the default (node) transport, "mjpgd-uws" uWebSockets.js.',
   ];
 
   const out = [
@@ -197,6 +223,7 @@ async function main() {
   const scenarios = opt.scenarios.map((s) => {
     const floor = results.find((r) => r.scenario === s.name && r.server === 'floor') ?? null;
     const mjpgd = results.find((r) => r.scenario === s.name && r.server === 'mjpgd') ?? null;
+    const uws = results.find((r) => r.scenario === s.name && r.server === 'mjpgd-uws') ?? null;
     const q = (get) => {
       const a = mjpgd && get(mjpgd);
       const b = floor && get(floor);
@@ -208,6 +235,8 @@ async function main() {
       slowClients: s.slow,
       floor,
       mjpgd,
+      mjpgdUws: uws,
+      uwsRatioUsPerFrame: uws && floor?.usPerFrame ? Math.round((uws.usPerFrame / floor.usPerFrame) * 100) / 100 : null,
       ratios: {
         usPerFrame: q((r) => r.usPerFrame),
         corePct: q((r) => r.corePct),
@@ -224,7 +253,7 @@ async function main() {
     date: new Date().toISOString(),
     commit: gitCommit(),
     machine: mach,
-    options: { quick: opt.quick, smoke: opt.smoke, duration: opt.duration, warmup: opt.warmup, width: 640, height: 480, fps: FPS, quality: opt.quality, device: opt.device, slowRate: SLOW_RATE },
+    options: { transports: opt.transports, source: opt.device ? 'device' : opt.pattern ? 'testpattern' : 'folder', quick: opt.quick, smoke: opt.smoke, duration: opt.duration, warmup: opt.warmup, width: 640, height: 480, fps: FPS, quality: opt.quality, device: opt.device, slowRate: SLOW_RATE },
     frames: { count: frames.count, meanBytes: frames.meanBytes, minBytes: frames.minBytes, maxBytes: frames.maxBytes, fps: frames.fps ?? null, floorFps, from: frames.from },
     perf: perfInfo,
     scenarios,

@@ -29,16 +29,18 @@ export function pairs(results) {
 function scenarioRows(results, cells) {
   const rows = [];
   for (const p of pairs(results)) {
-    for (const kind of ['floor', 'mjpgd']) {
+    const kinds = ['floor', 'mjpgd', ...Object.keys(p).filter((k) => k.startsWith('mjpgd-')).sort()];
+    let first = true;
+    for (const kind of kinds) {
       const r = p[kind];
       if (!r) continue;
-      const first = kind === 'floor' || !p.floor;
       rows.push([
         first ? p.scenario : '',
         first ? `${p.clients}${p.slowClients ? ` (${p.slowClients} slow)` : ''}` : '',
         kind,
-        ...cells(r, kind === 'mjpgd' ? p.floor : null),
+        ...cells(r, kind === 'floor' ? null : p.floor),
       ]);
+      first = false;
     }
   }
   return rows;

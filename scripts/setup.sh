@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILD_PACKAGES=(build-essential pkg-config libjpeg62-turbo-dev)
-# curl and ffprobe read streams in tests; the rest boots the test VM with real V4L2 drivers (test/vm).
-TEST_PACKAGES=(curl ffmpeg chromium qemu-system-x86 busybox-static kmod cpio v4l-utils make xz-utils)  # chromium: test/viewer.test.mjs
+# curl and ffprobe read streams in tests; nginx and haproxy front the relay tier (test/relay-tier.test.mjs); the rest boots the test VM with real V4L2 drivers (test/vm).
+TEST_PACKAGES=(curl ffmpeg chromium nginx haproxy qemu-system-x86 busybox-static kmod cpio v4l-utils make xz-utils)  # chromium: test/viewer.test.mjs
 
 packages=("${BUILD_PACKAGES[@]}")
 [[ "${1:-}" == "--test" ]] && packages+=("${TEST_PACKAGES[@]}")
@@ -23,8 +23,11 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-command -v node >/dev/null || { echo "setup: Node.js 18 or 20 is required (apt-get install nodejs npm)"; exit 1; }
+command -v node >/dev/null || { echo "setup: Node.js 20 or newer is required (apt-get install nodejs npm)"; exit 1; }
 command -v cargo >/dev/null || { echo "setup: Rust (cargo, 1.80 or newer) is required to build the capture addon: https://rustup.rs"; exit 1; }
 
 npm ci --no-audit --no-fund
 npm run build
+# The end-to-end suites also run under Node 22 and 24 (test/matrix.mjs): official binaries, cached.
+[[ "${1:-}" == "--test" ]] && bash scripts/node-binaries.sh 22 24
+exit 0

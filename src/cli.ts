@@ -5,14 +5,17 @@ import { commandArgv } from './config/command';
 import { ConfigError, type CameraConfig, type Config } from './config/config';
 import { envLayer, fileLayer, merge, printConfig, type Layer } from './config/load';
 import { hashPassword } from './http/auth';
+import { serverOptionsFrom } from './embed/server-options';
 import { HttpServer } from './http/server';
 import { log } from './log';
 import { ExecSource } from './sources/exec-source';
 import { findProgram } from './sources/find-program';
 import { FolderSource } from './sources/folder-source';
+import { HttpSource } from './sources/http-source';
 import { NativeSource } from './sources/native-source';
 import { watchPauseFile } from './sources/pause-file';
 import type { FrameSource } from './sources/source';
+import { Timelapse } from './timelapse/timelapse';
 import { VERSION } from './version';
 
 const EXIT_USAGE = 2;
@@ -59,6 +62,7 @@ export async function main(argv: string[]): Promise<void> {
   // Signals are handled from here on, so a stop during start-up is a clean stop too (the default
   // action would kill the process between two log lines).
   let cameras: Camera[] = [];
+  let timelapses: Timelapse[] = [];
   let server: HttpServer | null = null;
   let stopping = false;
   const stop = (signal: string) => {
@@ -66,6 +70,7 @@ export async function main(argv: string[]): Promise<void> {
     stopping = true;
     log.info(`${signal}: stopping`);
     server?.close();
+    for (const t of timelapses) t.stop();
     // Sources that run a program resolve once it exited (SIGKILL after a grace); the others at once.
     // Everything is closed then; don't wait for sockets the kernel is still tearing down.
     void Promise.allSettled(cameras.map((cam) => cam.stop())).then(() => setImmediate(() => process.exit(0)));
@@ -95,6 +100,9 @@ export async function main(argv: string[]): Promise<void> {
           onGaveUp: (reason) => giveUp(reason),
         }),
     );
+    timelapses = config.cameras.flatMap((c, i) =>
+      c.timelapseDir ? [new Timelapse(cameras[i], { dir: c.timelapseDir, intervalSeconds: c.timelapseInterval, keep: c.timelapseKeep })] : [],
+    );
   } catch (e) {
     if (e instanceof ConfigError) usageError(e.message);
     log.error((e as Error).message);
@@ -103,25 +111,7 @@ export async function main(argv: string[]): Promise<void> {
   const s = config.server;
   let listening: HttpServer;
   try {
-    listening = server = new HttpServer(cameras, {
-      transport: s.transport,
-      hosts: s.host,
-      port: s.port,
-      unixSocket: s.unixSocket,
-      extraPort: s.http10Port,
-      maxClients: s.maxClients,
-      snapshotMaxDelayMs: s.snapshotMaxDelay,
-      stallTimeoutMs: s.stallTimeout * 1000,
-      basePath: s.basePath,
-      version: VERSION,
-      tls: s.tlsCert && s.tlsKey ? { cert: s.tlsCert, key: s.tlsKey, passphrase: s.tlsPassphrase } : null,
-      httpsPort: s.httpsPort,
-      redirectHttp: s.redirectHttp,
-      auth: { user: s.user, password: s.password, passwordHash: s.passwordHash, token: s.token },
-      accessLog: config.log.access,
-      unsentLimit: s.unsentLimit,
-      sendBuffer: s.sendBuffer,
-    });
+    listening = server = new HttpServer(cameras, serverOptionsFrom(config));
     await listening.listen();
   } catch (e) {
     log.error((e as Error).message);
@@ -140,6 +130,7 @@ export async function main(argv: string[]): Promise<void> {
       });
     }
   }
+  for (const t of timelapses) t.start();
   for (const cam of cameras) {
     const i = cam.source.info;
     log.info(`mjpgd ${VERSION}: camera ${cam.name}: ${i.kind}${i.device ? ` ${i.device}` : ''} ${i.width}x${i.height} @ ${i.fps} fps`);
@@ -174,10 +165,12 @@ function startFpsReport(camera: Camera): void {
 }
 
 /** The frame source for one camera: a device or the test pattern, owned by a capture supervisor
- * (reopen with backoff, pause, idle release, stills), or a folder of JPEGs. */
-function openSource(c: CameraConfig): FrameSource {
+ * (reopen with backoff, pause, idle release, stills, max restarts), JPEG files, a program's output,
+ * or a relayed stream. Also used by the embeddable server (src/embed/server.ts). */
+export function openSource(c: CameraConfig): FrameSource {
   if (c.source === 'folder') return new FolderSource(c.folder!, c.fps);
   if (c.source === 'exec') return new ExecSource({ camera: c.name, argv: execArgv(c), width: c.width, height: c.height, fps: c.fps, frameTimeoutMs: c.frameTimeout * 1000 });
+  if (c.source === 'http') return new HttpSource({ url: c.url!, user: c.urlUser, password: c.urlPassword, width: c.width, height: c.height, fps: c.fps });
   return new NativeSource({
     source: c.source,
     device: c.device ?? undefined,

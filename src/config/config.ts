@@ -5,7 +5,7 @@ import type { LogLevel } from '../log';
 export interface CameraConfig {
   /** Path segment for this camera's URLs (/<name>/stream); the first or "default" camera is also at /stream. */
   name: string;
-  source: 'testpattern' | 'v4l2' | 'folder' | 'exec';
+  source: 'testpattern' | 'v4l2' | 'folder' | 'exec' | 'http';
   device: string | null;
   /** JPEG files to play (source "folder"). */
   folder: string | null;
@@ -14,6 +14,10 @@ export interface CameraConfig {
   shell: boolean;
   /** Seconds an exec program may write no frame before it is restarted. */
   frameTimeout: number;
+  /** MJPEG stream to relay (source "http"), and its basic-auth credentials. */
+  url: string | null;
+  urlUser: string | null;
+  urlPassword: string | null;
   format: 'auto' | 'mjpeg' | 'yuyv' | 'nv12';
   width: number;
   height: number;
@@ -30,6 +34,10 @@ export interface CameraConfig {
   stillWarmup: number;
   snapshotWidth: number | null;
   snapshotHeight: number | null;
+  /** Timelapse stills: folder (null: off), seconds between stills, how many to keep (0: all). */
+  timelapseDir: string | null;
+  timelapseInterval: number;
+  timelapseKeep: number;
 }
 
 export interface ServerConfig {

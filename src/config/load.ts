@@ -134,6 +134,7 @@ export function merge(layers: Layer[]): Config {
     if (explicit.device !== undefined && explicit.source === undefined) cam.source = 'v4l2';
     if (explicit.folder !== undefined && explicit.source === undefined) cam.source = 'folder';
     if (explicit.command !== undefined && explicit.source === undefined) cam.source = 'exec';
+    if (explicit.url !== undefined && explicit.source === undefined) cam.source = 'http';
     if (cam.source === 'v4l2' && cam.device === null) cam.device = '/dev/video0';
     return cam;
   });
@@ -169,6 +170,11 @@ function checkTogether(c: Config): void {
         throw new ConfigError(`camera ${cam.name}: command: ${(e as Error).message} (camera.${cam.name}.command)`);
       }
     }
+    if (cam.source === 'http' && cam.url === null) throw new ConfigError(`camera ${cam.name}: source http needs --url (camera.${cam.name}.url)`);
+    if (cam.url !== null && !/^https?:\/\/[^/]/i.test(cam.url)) {
+      throw new ConfigError(`camera ${cam.name}: url must be an http:// or https:// URL (got ${JSON.stringify(cam.url)})`);
+    }
+    if ((cam.urlUser === null) !== (cam.urlPassword === null)) throw new ConfigError(`camera ${cam.name}: --url-user and --url-password go together`);
     if (cam.device !== null && !cam.device.startsWith('/')) {
       throw new ConfigError(`camera ${cam.name}: device must be an absolute path such as /dev/video0 (got ${JSON.stringify(cam.device)})`);
     }
@@ -178,13 +184,18 @@ function checkTogether(c: Config): void {
   }
 }
 
+/** A password inside a URL (http://user:password@host/) is a secret too. */
+function maskUrlPassword(value: unknown): unknown {
+  return typeof value === 'string' ? value.replace(/^(https?:\/\/[^/@:]*:)[^/@]*@/i, '$1********@') : value;
+}
+
 /** The merged configuration as TOML, secrets masked. */
 export function printConfig(c: Config): string {
   const section = (sec: Section, values: Values) =>
     Object.fromEntries(
       settingsOf(sec)
         .filter((s) => values[s.key] !== null && values[s.key] !== undefined)
-        .map((s) => [fileKey(s), s.secret ? '********' : values[s.key]]),
+        .map((s) => [fileKey(s), s.secret ? '********' : maskUrlPassword(values[s.key])]),
     );
   const doc = {
     server: section('server', c.server as unknown as Values),

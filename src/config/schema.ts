@@ -62,12 +62,15 @@ export const SETTINGS: readonly Setting[] = [
   { section: 'log', key: 'access', flag: 'access-log', kind: { type: 'bool' }, default: false, describe: 'log every HTTP request' },
   { section: 'log', key: 'showFps', flag: 'showfps', kind: { type: 'bool' }, default: false, describe: 'log capture fps, clients and per-client fps every few seconds' },
   // [camera.<name>]
-  { section: 'camera', key: 'source', flag: 'source', kind: { type: 'enum', values: ['testpattern', 'v4l2', 'folder', 'exec'] }, default: 'testpattern', describe: 'frame source: testpattern, v4l2 (the default when a device is set), folder (JPEG files played in a loop), or exec (JPEGs a program writes to stdout)' },
+  { section: 'camera', key: 'source', flag: 'source', kind: { type: 'enum', values: ['testpattern', 'v4l2', 'folder', 'exec', 'http'] }, default: 'testpattern', describe: 'frame source: testpattern, v4l2 (the default when a device is set), folder (JPEG files played in a loop), exec (JPEGs a program writes to stdout), or http (relay the MJPEG stream at --url)' },
   { section: 'camera', key: 'device', flag: 'device', kind: { type: 'path' }, default: null, describe: 'V4L2 camera device, e.g. /dev/video0' },
   { section: 'camera', key: 'folder', flag: 'folder', kind: { type: 'path' }, default: null, describe: 'folder of .jpg files (or one file) to play in name order, looping (implies --source folder)' },
   { section: 'camera', key: 'command', flag: 'command', kind: { type: 'command' }, default: null, describe: 'program that writes JPEGs or a multipart stream to stdout, e.g. "rpicam-vid -t 0 --codec mjpeg -o -" (implies --source exec); a string is split into words with shell quoting but nothing expanded; in a file also a list ["prog", "arg", ...]' },
   { section: 'camera', key: 'shell', flag: 'shell', kind: { type: 'bool' }, default: false, describe: 'run --command with /bin/sh -c (pipes, variables)' },
   { section: 'camera', key: 'frameTimeout', flag: 'frame-timeout', kind: { type: 'number', min: 0.5, max: 3600 }, default: 10, describe: 'exec: seconds without a frame before the program is restarted' },
+  { section: 'camera', key: 'url', flag: 'url', kind: { type: 'string' }, default: null, describe: 'MJPEG stream to relay, http:// or https:// (another mjpgd, mjpg-streamer, ustreamer, an IP camera; implies --source http)' },
+  { section: 'camera', key: 'urlUser', flag: 'url-user', kind: { type: 'string' }, default: null, describe: 'user name for --url (basic or digest auth)' },
+  { section: 'camera', key: 'urlPassword', flag: 'url-password', kind: { type: 'string' }, default: null, describe: 'password for --url (basic or digest auth)', secret: true },
   { section: 'camera', key: 'format', flag: 'format', kind: { type: 'enum', values: ['auto', 'mjpeg', 'yuyv', 'nv12'] }, default: 'auto', describe: 'camera pixel format: auto (MJPEG if offered), mjpeg, yuyv, nv12' },
   { section: 'camera', key: 'width', flag: 'width', kind: { type: 'int', min: 16, max: 8192 }, default: 640, describe: 'frame width (pixels)' },
   { section: 'camera', key: 'height', flag: 'height', kind: { type: 'int', min: 16, max: 8192 }, default: 480, describe: 'frame height (pixels)' },
@@ -81,6 +84,9 @@ export const SETTINGS: readonly Setting[] = [
   { section: 'camera', key: 'stillWarmup', flag: 'still-warmup', kind: { type: 'int', min: 0, max: 100 }, default: 3, describe: 'frames skipped after the camera is (re)opened for a still or after idle release, so exposure settles' },
   { section: 'camera', key: 'snapshotWidth', flag: 'snapshot-width', kind: { type: 'int', min: 16, max: 8192 }, default: null, describe: 'plain /snapshot is a still at this width (with snapshot_height) while the stream keeps its size' },
   { section: 'camera', key: 'snapshotHeight', flag: 'snapshot-height', kind: { type: 'int', min: 16, max: 8192 }, default: null, describe: 'plain /snapshot is a still at this height (with snapshot_width)' },
+  { section: 'camera', key: 'timelapseDir', flag: 'timelapse-dir', kind: { type: 'path' }, default: null, describe: 'save a still into this folder every --timelapse-interval seconds (and on POST /<name>/timelapse/frame)' },
+  { section: 'camera', key: 'timelapseInterval', flag: 'timelapse-interval', kind: { type: 'number', min: 0.1, max: 86400 }, default: 60, describe: 'seconds between timelapse stills' },
+  { section: 'camera', key: 'timelapseKeep', flag: 'timelapse-keep', kind: { type: 'int', min: 0, max: 10000000 }, default: 0, describe: 'timelapse stills to keep; older ones are deleted (0: keep all)' },
 ];
 
 /** TOML key for a setting: snake_case of its Config key. */

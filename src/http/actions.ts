@@ -3,6 +3,7 @@
 // and the method check, and every transport writes the returned answer the same way.
 import type { Camera } from '../camera';
 import { LIFECYCLE_ACTIONS } from './actions/lifecycle';
+import { TIMELAPSE_ACTIONS } from './actions/timelapse';
 
 /** A finished answer that is not a stream: status, headers and a body. */
 export interface BodyAnswer {
@@ -41,4 +42,5 @@ export function textAnswer(status: number, body: string, headers?: Record<string
 /** Path under a camera (e.g. "/pause", "/controls") → its action. Features add their entries here. */
 export const ACTIONS: Record<string, Action> = {
   ...LIFECYCLE_ACTIONS,
+  ...TIMELAPSE_ACTIONS,
 };
