@@ -70,10 +70,9 @@ export class Camera {
     this.source.start({
       frame: (frame, picture) => {
         // Pictures aren't camera output: they don't count toward the measured rate.
-        if (picture === null) {
-          this.framesThisSecond++;
-          if (this.lifecycle === 'starting' || this.lifecycle === 'released') this.lifecycle = 'streaming';
-        }
+        // The state comes from events only: frames and events travel separately, so a frame can
+        // still arrive after the event that closed the device.
+        if (picture === null) this.framesThisSecond++;
         this.fanout.publish(frame);
       },
       event: (event) => this.onEvent(event),
