@@ -24,6 +24,16 @@ export interface CameraConfig {
   fps: number;
   quality: number;
   buffers: number;
+  /** Drivers whose frames are copied at dequeue (besides v4l2loopback). */
+  copyDrivers: string[];
+  /** Failed opens in a row before mjpgd exits non-zero; null: forever. */
+  maxRestarts: number | null;
+  pauseFile: string | null;
+  /** Seconds without demand before the device is closed; 0: never. */
+  idleRelease: number;
+  stillWarmup: number;
+  snapshotWidth: number | null;
+  snapshotHeight: number | null;
   /** Timelapse stills: folder (null: off), seconds between stills, how many to keep (0: all). */
   timelapseDir: string | null;
   timelapseInterval: number;

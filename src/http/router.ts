@@ -104,7 +104,7 @@ export class Router {
       case 'stream':
         return this.refuseStream() ?? { stream: { camera, options: streamOptions(parsed.query) } };
       case 'snapshot':
-        return this.snapshot(camera);
+        return this.snapshot(camera, parsed.query.get('size'));
       case 'action':
         return action!.run({ camera, method, query: parsed.query, body });
       case 'state':
@@ -154,12 +154,12 @@ export class Router {
     return errorAnswer(503, `too many viewers (limit ${this.opts.maxClients})`, { 'Retry-After': '10' });
   }
 
-  /** A frame captured at most --snapshot-max-delay ms before now, or the next one (503 after 5 s). */
-  private async snapshot(camera: Camera): Promise<Answer> {
-    const since = Date.now() * 1000 - this.opts.snapshotMaxDelayMs * 1000;
-    const frame = await camera.fanout.frameAfter(since, 5000);
-    if (frame) return { frame };
-    return errorAnswer(503, `no frame from camera ${camera.name}${camera.error ? `: ${camera.error}` : ''}`, { 'Retry-After': '5' });
+  /** A frame captured at most --snapshot-max-delay ms before now or the next one, or a still when
+   * ?size= (or snapshot_width/height) asks for one (the camera decides; 503 after 5 s). */
+  private async snapshot(camera: Camera, size: string | null): Promise<Answer> {
+    const r = await camera.snapshot(size, this.opts.snapshotMaxDelayMs);
+    if ('frame' in r) return r;
+    return errorAnswer(r.status, `no frame from camera ${camera.name}: ${r.message}`, r.status === 503 ? { 'Retry-After': '5' } : undefined);
   }
 
   state() {
