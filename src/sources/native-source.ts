@@ -56,7 +56,8 @@ export class NativeSource implements FrameSource {
       const jpeg = event.jpeg;
       // Its own memory, never reused (a new picture is a new Buffer).
       const frame = new SharedFrame(event.seq ?? 0, event.timestampUs ?? Date.now() * 1000, jpeg, 0, jpeg.length, { release() {}, pooled: false });
-      return listener.frame(frame, event.picture === 'paused' ? 'paused' : 'offline');
+      listener.frame(frame, event.picture === 'paused' ? 'paused' : 'offline');
+      return;
     }
     if (event.kind === 'still') {
       const waiter = this.stills.get(event.stillId ?? -1);

@@ -16,7 +16,7 @@ function fakeCamera(name) {
     fanout,
     error: null,
     // As Camera.snapshot without a size: a fresh frame or the next one.
-    snapshot: async (size, maxDelayMs) => {
+    snapshot: async (_size, maxDelayMs) => {
       const frame = await fanout.frameAfter(Date.now() * 1000 - maxDelayMs * 1000, 5000);
       return frame ? { frame } : { status: 503, message: 'no frame within 5 s' };
     },
