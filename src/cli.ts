@@ -1,4 +1,6 @@
 // The `mjpgd` command: parse flags (strictly), start the camera and the server, stop cleanly on signals.
+import { attachControls, CameraControls } from './controls/camera-controls';
+import { ControlStore } from './controls/store';
 import { Camera } from './camera';
 import { parseCommandLine } from './config/args';
 import { commandArgv } from './config/command';
@@ -81,7 +83,7 @@ export async function main(argv: string[]): Promise<void> {
     log.info('SIGHUP: log file reopened');
   });
   try {
-    cameras = config.cameras.map((c) => new Camera(c.name, openSource(c), { stallTimeoutMs: config.server.stallTimeout * 1000 }));
+    cameras = config.cameras.map((c) => new Camera(c.name, openSource(c, config.server.stateDir), { stallTimeoutMs: config.server.stallTimeout * 1000 }));
     timelapses = config.cameras.flatMap((c, i) =>
       c.timelapseDir ? [new Timelapse(cameras[i], { dir: c.timelapseDir, intervalSeconds: c.timelapseInterval, keep: c.timelapseKeep })] : [],
     );
@@ -138,12 +140,18 @@ function startFpsReport(camera: Camera): void {
 
 /** The frame source for one camera: a device (reopened with backoff when it fails), JPEG files, a
  * relayed stream, or the test pattern. Also used by the embeddable server (src/embed/server.ts). */
-export function openSource(c: CameraConfig): FrameSource {
+export function openSource(c: CameraConfig, stateDir: string | null = null): FrameSource {
   const options = { source: c.source, device: c.device ?? undefined, format: c.format, width: c.width, height: c.height, fps: c.fps, quality: c.quality, buffers: c.buffers };
   if (c.source === 'folder') return new FolderSource(c.folder!, c.fps);
   if (c.source === 'exec') return new ExecSource({ camera: c.name, argv: execArgv(c), width: c.width, height: c.height, fps: c.fps, frameTimeoutMs: c.frameTimeout * 1000 });
   if (c.source === 'http') return new HttpSource({ url: c.url!, user: c.urlUser, password: c.urlPassword, width: c.width, height: c.height, fps: c.fps });
-  return c.source === 'v4l2' ? new ResilientSource(options) : new NativeSource(options);
+  if (c.source !== 'v4l2') return new NativeSource(options);
+  // The capture side applies these after every open and stream-on; a set over HTTP updates them.
+  const controls = new CameraControls(c.name, c.device!, c.controls, stateDir ? new ControlStore(stateDir, c.name) : null);
+  const source = new ResilientSource({ ...options, controls: controls.desired() });
+  controls.onChange((values) => source.setDesiredControls(values));
+  attachControls(source, controls);
+  return source;
 }
 
 /** The exec camera's program, resolved through PATH: a program that isn't there is a bad setting (exit 2). */

@@ -24,6 +24,10 @@ export interface CameraConfig {
   fps: number;
   quality: number;
   buffers: number;
+  /** V4L2 control values by name (as v4l2-ctl spells them) or numeric id. */
+  controls: Record<string, number>;
+  /** Skip frames identical to the previous one, sending at least every Nth (0: off). */
+  dropSameFrames: number;
   /** Timelapse stills: folder (null: off), seconds between stills, how many to keep (0: all). */
   timelapseDir: string | null;
   timelapseInterval: number;
@@ -52,6 +56,10 @@ export interface ServerConfig {
   password: string | null;
   passwordHash: string | null;
   token: string | null;
+  /** Where per-camera state (controls set over HTTP) is kept; null: nothing is remembered. */
+  stateDir: string | null;
+  /** Send "Server: MJPG-Streamer" (Octolapse enables its camera controls only for that). */
+  mjpgStreamerServerHeader: boolean;
 }
 
 export interface LogConfig {

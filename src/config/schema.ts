@@ -2,6 +2,8 @@
 // help text. The CLI, the TOML loader, the environment loader and --print-config are all built from
 // this table, so every flag has a file key and the other way round.
 
+import { parseControlValues } from '../controls/values';
+
 export type Section = 'server' | 'log' | 'camera';
 
 export type Kind =
@@ -13,7 +15,9 @@ export type Kind =
   | { type: 'enum'; values: readonly string[]; aliases?: Record<string, string> }
   | { type: 'list' }
   /** A program and its arguments: a list of strings, or one string (split into words where it is used). */
-  | { type: 'command' };
+  | { type: 'command' }
+  /** V4L2 control values: a table (name = value) in a file, "name=value,name=value" on the command line. */
+  | { type: 'controls' };
 
 export interface Setting {
   section: Section;
@@ -53,6 +57,8 @@ export const SETTINGS: readonly Setting[] = [
   { section: 'server', key: 'user', flag: 'user', kind: { type: 'string' }, default: null, describe: 'basic-auth user name (with --password or password_hash)' },
   { section: 'server', key: 'password', flag: 'password', kind: { type: 'string' }, default: null, describe: 'basic-auth password', secret: true },
   { section: 'server', key: 'passwordHash', flag: 'password-hash', kind: { type: 'string' }, default: null, describe: 'basic-auth password as scrypt$<salt-hex>$<hash-hex> (see mjpgd --hash-password)', secret: true },
+  { section: 'server', key: 'stateDir', flag: 'state-dir', kind: { type: 'path' }, default: null, describe: 'folder where mjpgd keeps what it must remember across restarts (camera controls set over HTTP: one small file per camera)' },
+  { section: 'server', key: 'mjpgStreamerServerHeader', flag: 'mjpg-streamer-server-header', kind: { type: 'bool' }, default: false, describe: 'send "Server: MJPG-Streamer" so clients that check it (Octolapse camera controls) treat mjpgd as mjpg-streamer' },
   { section: 'server', key: 'token', flag: 'token', kind: { type: 'string' }, default: null, describe: 'read-only access token accepted as ?token= (for <img> embedding)', secret: true },
   // [log]
   { section: 'log', key: 'level', flag: 'log-level', kind: { type: 'enum', values: LOG_LEVELS, aliases: { d: 'debug', i: 'info', w: 'warn', e: 'error', c: 'error', warning: 'warn', critical: 'error' } }, default: 'info', describe: 'debug, info, warn, error (or D, I, W, E, C)', aliases: ['d'] },
@@ -77,6 +83,8 @@ export const SETTINGS: readonly Setting[] = [
   { section: 'camera', key: 'fps', flag: 'fps', kind: { type: 'number', min: 0.1, max: 240 }, default: 30, describe: 'frames per second' },
   { section: 'camera', key: 'quality', flag: 'quality', kind: { type: 'int', min: 1, max: 100 }, default: 80, describe: 'JPEG quality of encoded frames (1-100)' },
   { section: 'camera', key: 'buffers', flag: 'buffers', kind: { type: 'int', min: 2, max: 32 }, default: 4, describe: 'frame buffers in the capture pool (2-32)' },
+  { section: 'camera', key: 'controls', flag: 'controls', kind: { type: 'controls' }, default: {}, describe: 'V4L2 controls applied at start, after stream-on and after every reopen: brightness=120,focus_automatic_continuous=0 (names as v4l2-ctl spells them, or numeric ids); in a file a table [camera.<name>.controls]; values set over HTTP (saved in --state-dir) take precedence' },
+  { section: 'camera', key: 'dropSameFrames', flag: 'drop-same-frames', kind: { type: 'int', min: 0, max: 1000000 }, default: 0, describe: 'skip a frame identical to the previous one, but send at least every Nth so viewers do not time out (0: off)' },
   { section: 'camera', key: 'timelapseDir', flag: 'timelapse-dir', kind: { type: 'path' }, default: null, describe: 'save a still into this folder every --timelapse-interval seconds (and on POST /<name>/timelapse/frame)' },
   { section: 'camera', key: 'timelapseInterval', flag: 'timelapse-interval', kind: { type: 'number', min: 0.1, max: 86400 }, default: 60, describe: 'seconds between timelapse stills' },
   { section: 'camera', key: 'timelapseKeep', flag: 'timelapse-keep', kind: { type: 'int', min: 0, max: 10000000 }, default: 0, describe: 'timelapse stills to keep; older ones are deleted (0: keep all)' },
@@ -106,6 +114,8 @@ export function allowed(kind: Kind): string {
       return 'a list of addresses';
     case 'command':
       return 'a command line or a list of strings';
+    case 'controls':
+      return 'control values: name=integer,name=integer (a table of name = integer in a file)';
     default:
       return 'a string';
   }
@@ -147,6 +157,12 @@ export function coerce(s: Setting, raw: unknown, where: string): unknown {
       if (Array.isArray(raw) && raw.length > 0 && raw.every((a) => typeof a === 'string') && raw[0] !== '') return raw;
       throw bad();
     }
+    case 'controls':
+      try {
+        return parseControlValues(raw);
+      } catch (e) {
+        throw new Error(`${where}: ${(e as Error).message}`);
+      }
     case 'path':
       if (typeof raw !== 'string' || raw === '') throw bad();
       return raw;

@@ -2,6 +2,7 @@
 // Each feature registers its paths here; the router (routes.ts → answer) applies auth, CORS, HEAD
 // and the method check, and every transport writes the returned answer the same way.
 import type { Camera } from '../camera';
+import { CONTROLS_ACTIONS } from './actions/controls';
 import { TIMELAPSE_ACTIONS } from './actions/timelapse';
 
 /** A finished answer that is not a stream: status, headers and a body. */
@@ -39,4 +40,4 @@ export function textAnswer(status: number, body: string, headers?: Record<string
 }
 
 /** Path under a camera (e.g. "/pause", "/controls") → its action. Features add their entries here. */
-export const ACTIONS: Record<string, Action> = { ...TIMELAPSE_ACTIONS };
+export const ACTIONS: Record<string, Action> = { ...TIMELAPSE_ACTIONS, ...CONTROLS_ACTIONS };

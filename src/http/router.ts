@@ -20,6 +20,8 @@ export interface RouterOptions {
   auth: Auth;
   /** A path prefix a proxy may forward (e.g. "/webcam"); "" for none. */
   basePath: string;
+  /** A Server header on every answer (e.g. "MJPG-Streamer/0.2" for Octolapse); null for none. */
+  serverHeader?: string | null;
 }
 
 /** A stream viewer registered with its camera's fan-out. */
@@ -58,11 +60,15 @@ export class Router {
 
   /** What `req` gets. Never throws: a failing handler becomes a 500 with its message. */
   async answer(req: Request, body: Buffer = Buffer.alloc(0)): Promise<Answer> {
+    let answer: Answer;
     try {
-      return await this.route(req, body);
+      answer = await this.route(req, body);
     } catch (e) {
-      return errorAnswer(500, `internal error: ${(e as Error).message}`);
+      answer = errorAnswer(500, `internal error: ${(e as Error).message}`);
     }
+    const server = this.opts.serverHeader;
+    if (server) answer.headers = { ...answer.headers, Server: server };
+    return answer;
   }
 
   /** Registers a stream viewer (after the transport wrote the stream's head). */

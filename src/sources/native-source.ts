@@ -1,5 +1,5 @@
 // A FrameSource over the Rust addon's Camera: leases of pool slots become SharedFrames, zero copy.
-import { binding, type NativeCamera, type NativeCameraOptions } from '../native/binding';
+import { binding, type ControlValue, type NativeCamera, type NativeCameraOptions } from '../native/binding';
 import { SharedFrame } from '../stream/frame';
 import type { FrameSource, SourceCounters, SourceInfo, SourceListener } from './source';
 
@@ -30,6 +30,11 @@ export class NativeSource implements FrameSource {
       },
       (state, message) => listener.status(state, message),
     );
+  }
+
+  /** Controls the capture side applies after its next open and stream-on. */
+  setDesiredControls(controls: ControlValue[]): void {
+    this.camera.setDesiredControls(controls);
   }
 
   counters(): SourceCounters {

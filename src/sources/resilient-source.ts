@@ -1,7 +1,7 @@
 // Keeps a camera going for months: when the device is missing, busy, unplugged or silent, viewers
 // stay connected and see an "offline" picture with the reason, while the device is reopened with
 // backoff; frames resume on the same connections when it is back.
-import { binding, type NativeCameraOptions } from '../native/binding';
+import { binding, type ControlValue, type NativeCameraOptions } from '../native/binding';
 import { log } from '../log';
 import { SharedFrame } from '../stream/frame';
 import { NativeSource } from './native-source';
@@ -27,6 +27,8 @@ export class ResilientSource implements FrameSource {
   reopenCount = 0;
 
   constructor(private readonly options: NativeCameraOptions) {
+    // Our own copy: setDesiredControls changes it for the next open.
+    this.options = { ...options };
     this.poolSize = options.buffers;
     this.info = {
       kind: options.source,
@@ -42,6 +44,12 @@ export class ResilientSource implements FrameSource {
   start(listener: SourceListener): void {
     this.listener = listener;
     this.open();
+  }
+
+  /** The controls every later open applies after stream-on (and the open camera, for its next one). */
+  setDesiredControls(controls: ControlValue[]): void {
+    this.options.controls = controls;
+    this.current?.setDesiredControls(controls);
   }
 
   counters(): SourceCounters {

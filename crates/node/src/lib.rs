@@ -3,7 +3,8 @@
 use mjpgd_capture::capture::Event;
 use mjpgd_capture::jpeg::Encoder;
 use mjpgd_capture::pattern::{render_offline, PatternOptions, PatternSource};
-use mjpgd_capture::v4l2::{Device, V4l2Options, V4l2Source};
+use mjpgd_capture::v4l2::controls::ctl_name;
+use mjpgd_capture::v4l2::{set_controls as set_device_controls, Device, DesiredControls, V4l2Options, V4l2Source};
 use mjpgd_capture::{Capture, CaptureError, Delivery, Frame, FrameSource, SharedSlots};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -28,6 +29,19 @@ pub struct CameraOptions {
     pub fps: f64,
     pub quality: u32,
     pub buffers: u32,
+    /// Controls (by v4l2-ctl name or numeric id) applied after every stream-on (source "v4l2").
+    pub controls: Option<Vec<ControlValue>>,
+}
+
+/// One control to set: its name as v4l2-ctl spells it (or the driver's label, or a numeric id).
+#[napi(object)]
+pub struct ControlValue {
+    pub name: String,
+    pub value: i32,
+}
+
+fn desired_of(list: Vec<ControlValue>) -> Vec<(String, i32)> {
+    list.into_iter().map(|c| (c.name, c.value)).collect()
 }
 
 #[napi(object)]
@@ -66,6 +80,8 @@ pub struct Camera {
     info: mjpgd_capture::SourceInfo,
     capture: Option<Capture>,
     buffers_wrapped: bool,
+    /// Shared with the V4L2 options: what the next (re)open applies after stream-on.
+    desired: DesiredControls,
 }
 
 fn to_js_error(e: CaptureError) -> Error {
@@ -77,6 +93,8 @@ impl Camera {
     /// Opens the source; throws "<kind>: <message>" when it can't.
     #[napi(constructor)]
     pub fn new(options: CameraOptions) -> Result<Camera> {
+        let desired: DesiredControls = Default::default();
+        *desired.lock().expect("new lock") = desired_of(options.controls.unwrap_or_default());
         let source: Box<dyn FrameSource> = match options.source.as_str() {
             "testpattern" => Box::new(
                 PatternSource::new(PatternOptions {
@@ -97,6 +115,7 @@ impl Camera {
                     format: options.format.clone().unwrap_or_else(|| "auto".into()),
                     quality: options.quality.clamp(1, 100) as u8,
                     buffers: options.buffers,
+                    controls: desired.clone(),
                 })
                 .map_err(to_js_error)?,
             ),
@@ -104,7 +123,7 @@ impl Camera {
                 return Err(Error::new(Status::InvalidArg, format!("invalid_argument: unknown source kind {other:?}")))
             }
         };
-        Ok(Camera { slots: source.slots(), info: source.info(), pending: Some(source), capture: None, buffers_wrapped: false })
+        Ok(Camera { slots: source.slots(), info: source.info(), pending: Some(source), capture: None, buffers_wrapped: false, desired })
     }
 
     /// The pool's slots as Buffers over the source's own memory. Call once: the same memory must
@@ -166,6 +185,15 @@ impl Camera {
         Ok(())
     }
 
+    /// Replaces the controls applied after every (re)open and stream-on of this camera. Doesn't touch
+    /// the device now: setControls does that.
+    #[napi]
+    pub fn set_desired_controls(&self, controls: Vec<ControlValue>) {
+        // A poisoned lock only means a panic elsewhere mid-update; the list is still a plain Vec.
+        let mut d = self.desired.lock().unwrap_or_else(|p| p.into_inner());
+        *d = desired_of(controls);
+    }
+
     /// Gives a frame's slot back to the source. False if that slot was not leased.
     #[napi]
     pub fn release(&self, slot: u32) -> bool {
@@ -215,14 +243,35 @@ impl Camera {
 #[napi(object)]
 pub struct ControlInfo {
     pub id: u32,
+    /// As v4l2-ctl spells it ("white_balance_automatic").
     pub name: String,
-    /// V4L2 control type: 1 integer, 2 boolean, 3 menu, 4 button, ...
+    /// As the driver names it ("White Balance, Automatic").
+    pub label: String,
+    /// V4L2 control type: 1 integer, 2 boolean, 3 menu, 4 button, 9 integer menu, ...
     pub kind: u32,
     pub minimum: i32,
     pub maximum: i32,
     pub step: i32,
     pub default: i32,
     pub value: Option<i32>,
+    /// V4L2_CTRL_FLAG_* (4 read-only, 16 inactive, ...).
+    pub flags: u32,
+    /// Menu controls: the valid values with their labels.
+    pub menu: Option<Vec<ControlMenuItem>>,
+}
+
+#[napi(object)]
+pub struct ControlMenuItem {
+    pub value: i32,
+    pub label: String,
+}
+
+/// A control after setControls: its v4l2-ctl name, id and the value the driver kept.
+#[napi(object)]
+pub struct ControlSet {
+    pub name: String,
+    pub id: u32,
+    pub value: i32,
 }
 
 /// Lists a device's controls. Works while the camera streams (controls need no exclusive access).
@@ -234,8 +283,11 @@ pub fn list_controls(device: String) -> Result<Vec<ControlInfo>> {
         .into_iter()
         .map(|c| ControlInfo {
             id: c.id,
-            name: c.name,
+            name: ctl_name(&c.name),
+            label: c.name,
             kind: c.kind,
+            flags: c.flags,
+            menu: (!c.menu.is_empty()).then(|| c.menu.into_iter().map(|m| ControlMenuItem { value: m.value, label: m.label }).collect()),
             minimum: c.minimum,
             maximum: c.maximum,
             step: c.step,
@@ -249,6 +301,16 @@ pub fn list_controls(device: String) -> Result<Vec<ControlInfo>> {
 #[napi]
 pub fn set_control(device: String, name: String, value: i32) -> Result<i32> {
     Device::open(&device).and_then(|dev| dev.set_control_named(&name, value)).map_err(to_js_error)
+}
+
+/// Sets several controls at once: all are checked first (unknown name, out of range → throws
+/// "invalid_argument: ..." naming the control and what it accepts, nothing set); if the driver then
+/// refuses one, the ones set before it are restored and the error names it.
+#[napi]
+pub fn set_controls(device: String, controls: Vec<ControlValue>) -> Result<Vec<ControlSet>> {
+    let dev = Device::open(&device).map_err(to_js_error)?;
+    let done = set_device_controls(&dev, &desired_of(controls)).map_err(to_js_error)?;
+    Ok(done.into_iter().map(|(c, value)| ControlSet { name: ctl_name(&c.name), id: c.id, value }).collect())
 }
 
 /// The JPEG shown to viewers while their camera is away, with the reason in words.

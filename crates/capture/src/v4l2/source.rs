@@ -1,5 +1,6 @@
 //! A V4L2 camera as a frame source: MJPEG passed through from the driver's buffers without a copy,
 //! raw formats encoded once per frame into the shared pool.
+use super::controls::{apply_controls, DesiredControls};
 use super::device::{Device, DeviceFormat};
 use super::buffers::DriverBuffers;
 use super::raw::Planes;
@@ -21,6 +22,8 @@ pub struct V4l2Options {
     pub format: String,
     pub quality: u8,
     pub buffers: u32,
+    /// Control values applied after every stream-on of this device (shared: changed at runtime).
+    pub controls: DesiredControls,
 }
 
 const MJPG: u32 = fourcc(b"MJPG");
@@ -167,6 +170,13 @@ impl V4l2Source {
         }
         let mut t: i32 = BUF_TYPE_VIDEO_CAPTURE as i32;
         xioctl(dev.fd(), VIDIOC_STREAMON, &mut t).map_err(|e| dev.error("VIDIOC_STREAMON", e))?;
+        // After stream-on: some UVC cameras ignore focus and exposure set before it.
+        let wanted = opts.controls.lock().map(|c| c.clone()).unwrap_or_default();
+        for outcome in apply_controls(&dev, &wanted) {
+            if let Err(why) = outcome.result {
+                notes.push(format!("control {}: {why}", outcome.asked));
+            }
+        }
         let info = SourceInfo {
             kind: "v4l2".into(),
             width: format.width,
@@ -405,7 +415,7 @@ mod tests {
 
     #[test]
     fn opening_a_missing_device_says_so() {
-        let opts = V4l2Options { device: "/dev/video-does-not-exist".into(), width: 640, height: 480, fps: 30.0, format: "auto".into(), quality: 80, buffers: 4 };
+        let opts = V4l2Options { device: "/dev/video-does-not-exist".into(), width: 640, height: 480, fps: 30.0, format: "auto".into(), quality: 80, buffers: 4, controls: Default::default() };
         let e = V4l2Source::open(&opts).err().unwrap();
         assert_eq!(e.kind, CaptureErrorKind::NotFound);
         assert!(e.message.contains("does not exist"));
@@ -413,7 +423,7 @@ mod tests {
 
     #[test]
     fn a_file_that_is_not_a_device_is_refused() {
-        let opts = V4l2Options { device: "/dev/null".into(), width: 640, height: 480, fps: 30.0, format: "auto".into(), quality: 80, buffers: 4 };
+        let opts = V4l2Options { device: "/dev/null".into(), width: 640, height: 480, fps: 30.0, format: "auto".into(), quality: 80, buffers: 4, controls: Default::default() };
         assert_eq!(V4l2Source::open(&opts).err().unwrap().kind, CaptureErrorKind::NotACaptureDevice);
     }
 }
