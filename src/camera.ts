@@ -2,6 +2,12 @@
 import { log } from './log';
 import type { FrameSource } from './sources/source';
 import { Fanout, type FanoutOptions } from './stream/fanout';
+import { SameFrameFilter } from './stream/same-frames';
+
+export type CameraOptions = Omit<FanoutOptions, 'maxFramesInPool'> & {
+  /** --drop-same-frames: skip repeats of the previous frame, sending at least every Nth (0: off). */
+  dropSameFrames?: number;
+};
 
 export class Camera {
   readonly fanout: Fanout;
@@ -13,14 +19,16 @@ export class Camera {
   lastError: string | null = null;
   private framesThisSecond = 0;
   private readonly ticker: NodeJS.Timeout;
+  private readonly sameFrames: SameFrameFilter | null;
 
   constructor(
     readonly name: string,
     readonly source: FrameSource,
-    fanoutOptions: Omit<FanoutOptions, 'maxFramesInPool'>,
+    { dropSameFrames = 0, ...fanoutOptions }: CameraOptions,
   ) {
     // Keep two slots for the source: one being filled, one spare.
     this.fanout = new Fanout({ ...fanoutOptions, maxFramesInPool: Math.max(1, source.poolSize - 2) });
+    this.sameFrames = dropSameFrames > 1 ? new SameFrameFilter(dropSameFrames) : null;
     let since = Date.now();
     this.ticker = setInterval(() => {
       // Over the time that really passed: timers drift, and 11 frames in 1.05 s is 10.5 fps, not 11.
@@ -37,6 +45,10 @@ export class Camera {
       frame: (frame) => {
         // The offline picture isn't camera output: it doesn't count toward the measured rate.
         if (this.error === null) this.framesThisSecond++;
+        if (this.sameFrames) {
+          if (this.error !== null) this.sameFrames.reset();
+          else if (!this.sameFrames.pass(frame)) return frame.unref();
+        }
         this.fanout.publish(frame);
       },
       status: (state, message) => {
@@ -61,7 +73,7 @@ export class Camera {
       online: this.error === null,
       error: this.error,
       errors: { count: this.errorCount, last: this.lastError },
-      counters: this.source.counters(),
+      counters: { ...this.source.counters(), ...(this.sameFrames ? { sameFramesDropped: this.sameFrames.dropped } : {}) },
       stream: totals,
       clients: clientList,
     };

@@ -83,7 +83,7 @@ export async function main(argv: string[]): Promise<void> {
     log.info('SIGHUP: log file reopened');
   });
   try {
-    cameras = config.cameras.map((c) => new Camera(c.name, openSource(c, config.server.stateDir), { stallTimeoutMs: config.server.stallTimeout * 1000 }));
+    cameras = config.cameras.map((c) => new Camera(c.name, openSource(c, config.server.stateDir), { stallTimeoutMs: config.server.stallTimeout * 1000, dropSameFrames: c.dropSameFrames }));
     timelapses = config.cameras.flatMap((c, i) =>
       c.timelapseDir ? [new Timelapse(cameras[i], { dir: c.timelapseDir, intervalSeconds: c.timelapseInterval, keep: c.timelapseKeep })] : [],
     );

@@ -31,7 +31,7 @@ function isConfig(c: Config | ConfigInput): c is Config {
 export async function startServer(config: Config | ConfigInput = {}): Promise<RunningServer> {
   const c = isConfig(config) ? config : configFrom(config);
   log.setLevel(c.log.level);
-  const cameras = c.cameras.map((cam) => new Camera(cam.name, openSource(cam, c.server.stateDir), { stallTimeoutMs: c.server.stallTimeout * 1000 }));
+  const cameras = c.cameras.map((cam) => new Camera(cam.name, openSource(cam, c.server.stateDir), { stallTimeoutMs: c.server.stallTimeout * 1000, dropSameFrames: cam.dropSameFrames }));
   let server: HttpServer | null = null;
   let timelapses: Timelapse[] = [];
   try {
