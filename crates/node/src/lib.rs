@@ -1,7 +1,7 @@
 //! N-API binding over mjpgd-capture. Thin by design: conversion of options, events and errors
 //! between JS and the capture core, nothing that `cargo test` on the core can't reach.
 use mjpgd_capture::capture::Event;
-use mjpgd_capture::jpeg::Encoder;
+use mjpgd_capture::jpeg::{transform_jpeg as transform_bytes, Encoder, Transform};
 use mjpgd_capture::pattern::{render_offline, PatternOptions, PatternSource};
 use mjpgd_capture::v4l2::controls::ctl_name;
 use mjpgd_capture::v4l2::{set_controls as set_device_controls, Device, DesiredControls, V4l2Options, V4l2Source};
@@ -311,6 +311,15 @@ pub fn set_controls(device: String, controls: Vec<ControlValue>) -> Result<Vec<C
     let dev = Device::open(&device).map_err(to_js_error)?;
     let done = set_device_controls(&dev, &desired_of(controls)).map_err(to_js_error)?;
     Ok(done.into_iter().map(|(c, value)| ControlSet { name: ctl_name(&c.name), id: c.id, value }).collect())
+}
+
+/// `jpeg` rotated or flipped without re-encoding (TurboJPEG, DCT domain): `op` is one of none,
+/// rotate90, rotate180, rotate270, fliph, flipv, transpose, transverse. Throws
+/// "invalid_argument: ..." for an unknown op or a JPEG TurboJPEG can't read.
+#[napi]
+pub fn transform_jpeg(jpeg: BufferSlice, op: String) -> Result<Buffer> {
+    let t = Transform::parse(&op).ok_or_else(|| Error::new(Status::InvalidArg, format!("invalid_argument: unknown transform {op:?}")))?;
+    transform_bytes(&jpeg, t).map(Buffer::from).map_err(|e| Error::new(Status::InvalidArg, format!("invalid_argument: {e}")))
 }
 
 /// The JPEG shown to viewers while their camera is away, with the reason in words.
