@@ -3,10 +3,15 @@ import { log } from './log';
 import type { FrameSource } from './sources/source';
 import { Fanout, type FanoutOptions } from './stream/fanout';
 import { SameFrameFilter } from './stream/same-frames';
+import type { SharedFrame } from './stream/frame';
+import type { Orientation } from './transform/orientation';
+import { Transforms, turn } from './transform/transforms';
 
 export type CameraOptions = Omit<FanoutOptions, 'maxFramesInPool'> & {
   /** --drop-same-frames: skip repeats of the previous frame, sending at least every Nth (0: off). */
   dropSameFrames?: number;
+  /** --rotate/--flip: every frame of this camera turned (lossless) before anyone gets it. */
+  orientation?: Orientation;
 };
 
 export class Camera {
@@ -20,14 +25,21 @@ export class Camera {
   private framesThisSecond = 0;
   private readonly ticker: NodeJS.Timeout;
   private readonly sameFrames: SameFrameFilter | null;
+  /** Streams and snapshots in other orientations (?rotate=, ?flip=), each turned once per frame. */
+  readonly transforms: Transforms;
+  private readonly orientation: Orientation;
+  private readonly turned = { computed: 0, failed: 0 };
 
   constructor(
     readonly name: string,
     readonly source: FrameSource,
-    { dropSameFrames = 0, ...fanoutOptions }: CameraOptions,
+    { dropSameFrames = 0, orientation = 'none', ...fanoutOptions }: CameraOptions,
   ) {
     // Keep two slots for the source: one being filled, one spare.
     this.fanout = new Fanout({ ...fanoutOptions, maxFramesInPool: Math.max(1, source.poolSize - 2) });
+    this.orientation = orientation;
+    // Turned frames are in memory of their own: no pool to protect.
+    this.transforms = new Transforms({ ...fanoutOptions, maxFramesInPool: 1000 });
     this.sameFrames = dropSameFrames > 1 ? new SameFrameFilter(dropSameFrames) : null;
     let since = Date.now();
     this.ticker = setInterval(() => {
@@ -49,7 +61,10 @@ export class Camera {
           if (this.error !== null) this.sameFrames.reset();
           else if (!this.sameFrames.pass(frame)) return frame.unref();
         }
-        this.fanout.publish(frame);
+        const out = this.orientation === 'none' ? frame : this.turnAll(frame);
+        if (!out) return;
+        this.fanout.publish(out);
+        this.transforms.publish(out);
       },
       status: (state, message) => {
         if (state === 'error') {
@@ -65,6 +80,20 @@ export class Camera {
     });
   }
 
+  /** The camera's own --rotate/--flip; null (frame dropped, counted) when the JPEG can't be read. */
+  private turnAll(frame: SharedFrame): SharedFrame | null {
+    try {
+      const turned = turn(frame, this.orientation);
+      this.turned.computed++;
+      return turned;
+    } catch {
+      this.turned.failed++;
+      return null;
+    } finally {
+      frame.unref();
+    }
+  }
+
   state() {
     const { clientList, ...totals } = this.fanout.stats();
     return {
@@ -75,6 +104,7 @@ export class Camera {
       errors: { count: this.errorCount, last: this.lastError },
       counters: { ...this.source.counters(), ...(this.sameFrames ? { sameFramesDropped: this.sameFrames.dropped } : {}) },
       stream: totals,
+      transforms: { ...(this.orientation !== 'none' ? { camera: { orientation: this.orientation, computed: this.turned.computed, failed: this.turned.failed } } : {}), ...this.transforms.stats() },
       clients: clientList,
     };
   }
@@ -83,6 +113,7 @@ export class Camera {
   stop(): Promise<void> {
     clearInterval(this.ticker);
     this.fanout.close();
+    this.transforms.close();
     return Promise.resolve(this.source.stop());
   }
 }

@@ -1,4 +1,5 @@
 // The `mjpgd` command: parse flags (strictly), start the camera and the server, stop cleanly on signals.
+import { orientation } from './transform/orientation';
 import { attachControls, CameraControls } from './controls/camera-controls';
 import { ControlStore } from './controls/store';
 import { Camera } from './camera';
@@ -83,7 +84,7 @@ export async function main(argv: string[]): Promise<void> {
     log.info('SIGHUP: log file reopened');
   });
   try {
-    cameras = config.cameras.map((c) => new Camera(c.name, openSource(c, config.server.stateDir), { stallTimeoutMs: config.server.stallTimeout * 1000, dropSameFrames: c.dropSameFrames }));
+    cameras = config.cameras.map((c) => new Camera(c.name, openSource(c, config.server.stateDir), { stallTimeoutMs: config.server.stallTimeout * 1000, dropSameFrames: c.dropSameFrames, orientation: orientation(c.rotate, c.flip) }));
     timelapses = config.cameras.flatMap((c, i) =>
       c.timelapseDir ? [new Timelapse(cameras[i], { dir: c.timelapseDir, intervalSeconds: c.timelapseInterval, keep: c.timelapseKeep })] : [],
     );

@@ -28,6 +28,9 @@ export interface CameraConfig {
   controls: Record<string, number>;
   /** Skip frames identical to the previous one, sending at least every Nth (0: off). */
   dropSameFrames: number;
+  /** Clockwise quarter turns (0, 90, 180, 270) and a mirror after them, applied to every frame. */
+  rotate: 0 | 90 | 180 | 270;
+  flip: 'none' | 'h' | 'v';
   /** Timelapse stills: folder (null: off), seconds between stills, how many to keep (0: all). */
   timelapseDir: string | null;
   timelapseInterval: number;

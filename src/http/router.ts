@@ -10,6 +10,7 @@ import { metricsText, METRICS_CONTENT_TYPE } from './metrics';
 import { parseRequest, streamOptions, type ParsedRequest } from './routes';
 import type { Request } from './request';
 import { viewerPage } from './viewer';
+import { orientationOf, type Orientation } from '../transform/orientation';
 
 export interface RouterOptions {
   /** Above this many stream clients (all cameras, all transports), newcomers get 503. */
@@ -73,7 +74,8 @@ export class Router {
 
   /** Registers a stream viewer (after the transport wrote the stream's head). */
   openStream(camera: Camera, sink: ClientSink, remoteAddress: string, transport: string, options: ClientOptions): StreamHandle {
-    const fanout = camera.fanout;
+    // A viewer of another orientation joins that orientation's fan-out (frames turned once for all).
+    const fanout = options.orientation && options.orientation !== 'none' ? camera.transforms.fanoutFor(options.orientation) : camera.fanout;
     const client = fanout.addClient(sink, { remoteAddress, transport, options });
     return { client, resume: () => fanout.resume(client), close: () => fanout.removeClient(client), stalled: () => fanout.removeStalled(client), copied: (n) => fanout.countCopied(n) };
   }
@@ -107,10 +109,17 @@ export class Router {
     if (denied) return denied;
     const method = req.method === 'HEAD' ? 'GET' : req.method;
     switch (parsed.route) {
-      case 'stream':
-        return this.refuseStream() ?? { stream: { camera, options: streamOptions(parsed.query) } };
-      case 'snapshot':
-        return this.snapshot(camera);
+      case 'stream': {
+        const o = orientationOf(parsed.query);
+        if (typeof o !== 'string') return errorAnswer(400, o.error);
+        const options = streamOptions(parsed.query);
+        return this.refuseStream() ?? { stream: { camera, options: o === 'none' ? options : { ...options, orientation: o } } };
+      }
+      case 'snapshot': {
+        const o = orientationOf(parsed.query);
+        if (typeof o !== 'string') return errorAnswer(400, o.error);
+        return this.snapshot(camera, o);
+      }
       case 'action':
         return action!.run({ camera, method, query: parsed.query, body });
       case 'state':
@@ -155,15 +164,23 @@ export class Router {
 
   /** A 503 when the viewer limit is reached, else null. */
   private refuseStream(): Answer | null {
-    const total = this.cameras.reduce((n, c) => n + c.fanout.clientCount, 0);
+    const turnedViewers = (c: Camera) => Object.values(c.transforms.stats()).reduce((n, t) => n + t.viewers, 0);
+    const total = this.cameras.reduce((n, c) => n + c.fanout.clientCount + turnedViewers(c), 0);
     if (total < this.opts.maxClients) return null;
     return errorAnswer(503, `too many viewers (limit ${this.opts.maxClients})`, { 'Retry-After': '10' });
   }
 
   /** A frame captured at most --snapshot-max-delay ms before now, or the next one (503 after 5 s). */
-  private async snapshot(camera: Camera): Promise<Answer> {
+  private async snapshot(camera: Camera, orientation: Orientation = 'none'): Promise<Answer> {
     const since = Date.now() * 1000 - this.opts.snapshotMaxDelayMs * 1000;
     const frame = await camera.fanout.frameAfter(since, 5000);
+    if (frame && orientation !== 'none') {
+      // Shared with that orientation's viewers: turned once per frame however many ask.
+      const turned = camera.transforms.frameFor(orientation, frame);
+      frame.unref();
+      if (turned) return { frame: turned };
+      return errorAnswer(503, `the frame of camera ${camera.name} could not be turned (not a readable JPEG)`, { 'Retry-After': '1' });
+    }
     if (frame) return { frame };
     return errorAnswer(503, `no frame from camera ${camera.name}${camera.error ? `: ${camera.error}` : ''}`, { 'Retry-After': '5' });
   }

@@ -74,7 +74,7 @@ test('mjpg-streamer control URLs route to the control actions and pick the input
 function fakeCamera(name, kind) {
   const fanout = new Fanout({ stallTimeoutMs: 10000, maxFramesInPool: 4 });
   const source = { info: { kind, width: 640, height: 480, fps: 10, format: 'MJPG', device: kind === 'v4l2' ? '/dev/mjpgd-no-such-video' : undefined } };
-  return { name, fanout, source, error: null, state: () => ({ name, source: source.info, stream: { clients: 0 } }) };
+  return { name, fanout, source, transforms: { stats: () => ({}) }, error: null, state: () => ({ name, source: source.info, stream: { clients: 0 } }) };
 }
 
 function request(method, target) {

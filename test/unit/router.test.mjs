@@ -14,6 +14,7 @@ function fakeCamera(name) {
   return {
     name,
     fanout,
+    transforms: { stats: () => ({}) },
     error: null,
     state: () => ({ name, source: { kind: 'testpattern', device: null }, stream: { clients: fanout.clientCount } }),
   };
