@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BUILD_PACKAGES=(build-essential pkg-config libjpeg62-turbo-dev)
+BUILD_PACKAGES=(build-essential pkg-config libjpeg62-turbo-dev libturbojpeg0-dev)
 # curl and ffprobe read streams in tests; nginx and haproxy front the relay tier (test/relay-tier.test.mjs); the rest boots the test VM with real V4L2 drivers (test/vm).
 TEST_PACKAGES=(curl ffmpeg chromium nginx haproxy qemu-system-x86 busybox-static kmod cpio v4l-utils make xz-utils)  # chromium: test/viewer.test.mjs
 
