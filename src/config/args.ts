@@ -17,7 +17,8 @@ export function parseCommandLine(argv: string[], version: string, onError: (mess
     .scriptName('mjpgd')
     .usage(
       '$0 [options]\n\nStreams a camera (or the built-in test pattern) as MJPEG over HTTP.\n' +
-        'Settings come from defaults < --config file < MJPGD_* environment < these flags.',
+        'Settings come from defaults < --config file < MJPGD_* environment < these flags.\n' +
+        'As a systemd service: $0 install-service [--instance NAME] [--config FILE] [--user NAME] (--help).',
     )
     .version(version)
     .strict()

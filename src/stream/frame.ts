@@ -1,7 +1,7 @@
 // A frame shared by every client that sends it: the multipart part as at most a few chunks laid out
 // around the JPEG without copying it, and a reference count that gives the pool slot back to the
 // source when the last holder lets go.
-import { ADVANCE_TRAILER, partHeader, PART_TRAILER } from './multipart';
+import { ADVANCE_TRAILER, partHeaderLength, PART_TRAILER, writePartHeader } from './multipart';
 
 export interface FrameOrigin {
   /** Called once, when no client or snapshot needs the frame's memory any more. */
@@ -33,14 +33,17 @@ function chunks(pooled: boolean, ...list: Buffer[]): Chunks {
 export class SharedFrame {
   /** Part headers, JPEG, the next delimiter. */
   part!: Chunks;
-  /** JPEG, the next delimiter and part header: what advance_headers clients get. */
-  advancePart!: Chunks;
   /** The JPEG alone. */
   jpeg!: Buffer;
   /** JPEG bytes copied to keep this frame after its slot went back (0 on the zero-copy path). */
   copiedBytes = 0;
   private refs = 1;
   private origin: FrameOrigin | null;
+  /** Where the JPEG lives (the slot, or a copy) and whether the room after it holds the advance trailer. */
+  private memory!: Buffer;
+  private jpegOffset = 0;
+  private pooled = true;
+  private advance: Chunks | null = null;
 
   constructor(
     readonly seq: number,
@@ -52,6 +55,23 @@ export class SharedFrame {
   ) {
     this.origin = origin;
     this.layOut(slot, jpegOffset, jpegLength, origin.pooled !== false);
+  }
+
+  /** JPEG, the next delimiter and part header: what advance_headers clients get. Built on first use
+   * (most frames have no such client). */
+  get advancePart(): Chunks {
+    if (this.advance) return this.advance;
+    const end = this.jpegOffset + this.jpeg.length;
+    const tail = this.memory.length - end;
+    if (tail >= ADVANCE.length) {
+      ADVANCE.copy(this.memory, end);
+      this.advance = chunks(this.pooled, this.memory.subarray(this.jpegOffset, end + ADVANCE.length));
+    } else if (tail >= TRAILER.length) {
+      this.advance = chunks(this.pooled, this.memory.subarray(this.jpegOffset, end + TRAILER.length), ADVANCE_REST);
+    } else {
+      this.advance = chunks(this.pooled, this.jpeg, ADVANCE);
+    }
+    return this.advance;
   }
 
   /** Whether the frame still occupies a slot of its source's pool. */
@@ -72,8 +92,7 @@ export class SharedFrame {
    * while slow clients still send this frame. Returns the bytes copied. */
   detachFromPool(): number {
     if (!this.origin) return 0;
-    const header = partHeader(this.jpeg.length, this.timestampUs);
-    const headerLength = Buffer.byteLength(header, 'latin1');
+    const headerLength = partHeaderLength(this.jpeg.length, this.timestampUs);
     const copy = Buffer.allocUnsafe(headerLength + this.jpeg.length + ADVANCE.length);
     this.jpeg.copy(copy, headerLength);
     this.layOut(copy, headerLength, this.jpeg.length, false);
@@ -82,38 +101,28 @@ export class SharedFrame {
     return this.jpeg.length;
   }
 
-  /** Writes the part header into the room in front of the JPEG and the trailers after it where there
-   * is room (the slot is ours while leased), and builds the chunk lists. */
+  /** Writes the part header into the room in front of the JPEG and the trailer after it where there
+   * is room (the slot is ours while leased), and builds the chunk list. No strings: this runs per frame. */
   private layOut(slot: Buffer, offset: number, length: number, pooled: boolean): void {
-    const header = partHeader(length, this.timestampUs);
-    const headerLength = Buffer.byteLength(header, 'latin1');
+    const headerLength = partHeaderLength(length, this.timestampUs);
     const end = offset + length;
-    const tail = slot.length - end;
+    this.memory = slot;
+    this.jpegOffset = offset;
+    this.pooled = pooled;
+    this.advance = null;
     this.jpeg = slot.subarray(offset, end);
-    // After the JPEG: the advance trailer (it starts with the part trailer), or just the part trailer.
-    let body: Buffer[];
-    let advanceBody: Buffer[];
-    if (tail >= ADVANCE.length) {
-      ADVANCE.copy(slot, end);
-      body = [slot.subarray(offset, end + TRAILER.length)];
-      advanceBody = [slot.subarray(offset, end + ADVANCE.length)];
-    } else if (tail >= TRAILER.length) {
-      TRAILER.copy(slot, end);
-      body = [slot.subarray(offset, end + TRAILER.length)];
-      advanceBody = [body[0], ADVANCE_REST];
-    } else {
-      body = [this.jpeg, TRAILER];
-      advanceBody = [this.jpeg, ADVANCE];
-    }
-    this.advancePart = chunks(pooled, ...advanceBody);
+    const trailerFits = slot.length - end >= TRAILER.length;
+    if (trailerFits) TRAILER.copy(slot, end);
     if (offset >= headerLength) {
-      slot.write(header, offset - headerLength, 'latin1');
-      // Header and JPEG are neighbours: the first body chunk grows backwards over the header.
-      const first = slot.subarray(offset - headerLength, offset + body[0].length);
-      this.part = chunks(pooled, first, ...body.slice(1));
-    } else {
-      this.part = chunks(pooled, Buffer.from(header, 'latin1'), ...body);
+      // Header, JPEG and trailer are neighbours: one chunk.
+      writePartHeader(slot, offset - headerLength, length, this.timestampUs);
+      const first = slot.subarray(offset - headerLength, trailerFits ? end + TRAILER.length : end);
+      this.part = trailerFits ? chunks(pooled, first) : chunks(pooled, first, TRAILER);
+      return;
     }
+    const header = Buffer.allocUnsafe(headerLength);
+    writePartHeader(header, 0, length, this.timestampUs);
+    this.part = trailerFits ? chunks(pooled, header, slot.subarray(offset, end + TRAILER.length)) : chunks(pooled, header, this.jpeg, TRAILER);
   }
 
   private releaseOrigin(): void {

@@ -21,6 +21,51 @@ export function partHeader(length: number, timestampUs: number): string {
   return `Content-Type: image/jpeg\r\nContent-Length: ${length}\r\nX-Timestamp: ${formatTimestamp(timestampUs)}\r\n\r\n`;
 }
 
+const HEAD_A = Buffer.from('Content-Type: image/jpeg\r\nContent-Length: ', 'latin1');
+const HEAD_B = Buffer.from('\r\nX-Timestamp: ', 'latin1');
+const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
+
+function digits(n: number): number {
+  let d = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    d++;
+  }
+  return d;
+}
+
+/** Writes `n` in decimal into `buf` ending just before `end`, zero-padded to `width`. */
+function writeDecimal(buf: Buffer, end: number, n: number, width: number): void {
+  for (let i = end - 1; i >= end - width; i--) {
+    buf[i] = 48 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+}
+
+/** Bytes partHeader(length, timestampUs) takes, computed without building it. */
+export function partHeaderLength(length: number, timestampUs: number): number {
+  return HEAD_A.length + digits(length) + HEAD_B.length + digits(Math.floor(timestampUs / 1e6)) + 7 + HEAD_END.length;
+}
+
+/** Writes partHeader(length, timestampUs) into `buf` at `at` byte by byte (no string per frame);
+ * returns the bytes written. */
+export function writePartHeader(buf: Buffer, at: number, length: number, timestampUs: number): number {
+  let p = at + HEAD_A.copy(buf, at);
+  const ld = digits(length);
+  writeDecimal(buf, p + ld, length, ld);
+  p += ld;
+  p += HEAD_B.copy(buf, p);
+  const s = Math.floor(timestampUs / 1e6);
+  const sd = digits(s);
+  writeDecimal(buf, p + sd, s, sd);
+  p += sd;
+  buf[p++] = 46; // "."
+  writeDecimal(buf, p + 6, timestampUs - s * 1e6, 6);
+  p += 6;
+  p += HEAD_END.copy(buf, p);
+  return p - at;
+}
+
 /** `?advance_headers=1`: the next part's delimiter and headers, sent right after a JPEG. Browsers that
  * paint a part only once the next part's headers are complete (Chromium) then show each frame at once.
  * The next frame's size and capture time aren't known yet, so this header has no Content-Length and no

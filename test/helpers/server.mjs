@@ -10,16 +10,18 @@ export const BIN = path.join(ROOT, 'bin', 'mjpgd.js');
 export const NODE = process.env.MJPGD_TEST_NODE || process.execPath;
 export const TRANSPORT = process.env.MJPGD_TEST_TRANSPORT || null;
 
-/** Runs mjpgd with `args` (plus --port 0 on 127.0.0.1) and resolves once it listens. */
-export async function startMjpgd(args = [], { timeoutMs = 15000, readyFile = null } = {}) {
+/** Runs mjpgd with `args` (plus --port 0 on 127.0.0.1) and resolves once it listens. `exec` replaces
+ * [NODE, BIN] (an installed `mjpgd`, or another node and BIN), `env` the environment. */
+export async function startMjpgd(args = [], { timeoutMs = 15000, readyFile = null, exec = [NODE, BIN], env = process.env } = {}) {
   // Loopback and a free port unless the test chooses.
   const defaults = [
     ...(args.includes('--host') ? [] : ['--host', '127.0.0.1']),
     ...(args.includes('--port') ? [] : ['--port', '0']),
     ...(TRANSPORT && !args.includes('--transport') ? ['--transport', TRANSPORT] : []),
   ];
-  const child = spawn(NODE, [BIN, ...defaults, ...args], {
+  const child = spawn(exec[0], [...exec.slice(1), ...defaults, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
   let output = '';
   const port = await new Promise((resolve, reject) => {
@@ -97,9 +99,9 @@ export function runMjpgd(args, { timeoutMs = 10000 } = {}) {
 }
 
 /** Runs a command and collects its output. */
-export function run(cmd, args, { timeoutMs = 20000 } = {}) {
+export function run(cmd, args, { timeoutMs = 20000, cwd, env } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd, env });
     const out = [];
     let stderr = '';
     child.stdout.on('data', (d) => out.push(d));

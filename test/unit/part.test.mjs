@@ -1,0 +1,49 @@
+// Part building: the header written byte by byte equals the text form; every layout (room in front
+// and behind, none, copied out of the pool) sends the same bytes.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { partHeader, partHeaderLength, writePartHeader, PART_TRAILER, ADVANCE_TRAILER } = require('../../dist/stream/multipart.js');
+const { SharedFrame } = require('../../dist/stream/frame.js');
+
+const bytes = (chunks) => Buffer.concat(chunks.list);
+
+test('writePartHeader writes exactly partHeader, for lengths and timestamps of every width', () => {
+  const cases = [[0, 0], [5, 999999], [9, 1000000], [10, 1e15 + 33333], [123456, 1796152646130316], [16777215, 1796152646000001]];
+  for (const [length, ts] of cases) {
+    const text = partHeader(length, ts);
+    const buf = Buffer.alloc(partHeaderLength(length, ts) + 4, 0x2a);
+    assert.equal(writePartHeader(buf, 2, length, ts), Buffer.byteLength(text));
+    assert.equal(buf.toString('latin1', 2, 2 + Buffer.byteLength(text)), text);
+    assert.equal(buf[0], 0x2a, 'nothing written before');
+    assert.equal(buf.at(-1), 0x2a, 'nothing written after');
+  }
+});
+
+test('every layout sends header + JPEG + next delimiter, and the advance form JPEG + delimiter + header', () => {
+  const jpeg = Buffer.from([0xff, 0xd8, 1, 2, 3, 0xff, 0xd9]);
+  const ts = 1796152646130316;
+  const expected = Buffer.concat([Buffer.from(partHeader(jpeg.length, ts), 'latin1'), jpeg, Buffer.from(PART_TRAILER, 'latin1')]);
+  const expectedAdvance = Buffer.concat([jpeg, Buffer.from(ADVANCE_TRAILER, 'latin1')]);
+  const layouts = {
+    'room in front and behind': [Buffer.concat([Buffer.alloc(200), jpeg, Buffer.alloc(100)]), 200],
+    'room in front only': [Buffer.concat([Buffer.alloc(200), jpeg]), 200],
+    'no room (a driver buffer)': [Buffer.from(jpeg), 0],
+    'room behind only': [Buffer.concat([jpeg, Buffer.alloc(20)]), 0],
+  };
+  for (const [name, [slot, offset]] of Object.entries(layouts)) {
+    let released = 0;
+    const f = new SharedFrame(1, ts, slot, offset, jpeg.length, { release: () => released++ });
+    assert.deepEqual(bytes(f.part), expected, name);
+    assert.equal(f.part.length, expected.length, name);
+    assert.deepEqual(bytes(f.advancePart), expectedAdvance, `${name}: advance`);
+    if (offset >= 100) assert.equal(f.part.list.length, slot.length - offset - jpeg.length >= PART_TRAILER.length ? 1 : 2, `${name}: chunks`);
+    assert.equal(f.detachFromPool(), jpeg.length);
+    assert.equal(released, 1);
+    assert.deepEqual(bytes(f.part), expected, `${name}: after the copy out of the pool`);
+    assert.deepEqual(bytes(f.advancePart), expectedAdvance, `${name}: advance after the copy`);
+    assert.equal(f.part.pooled, false);
+  }
+});
