@@ -1,10 +1,18 @@
 // Lossless rotate/flip end to end on the test pattern: per viewer (?rotate=, ?flip=) beside plain
 // viewers, per snapshot, per camera (--rotate), and one transform per frame however many viewers.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { jpegSize } from './helpers/jpeg.mjs';
 import { readStream } from './helpers/multipart.mjs';
-import { startMjpgd } from './helpers/server.mjs';
+import { ROOT, startMjpgd } from './helpers/server.mjs';
+
+const require = createRequire(import.meta.url);
+const native = require(`${ROOT}/native/binding.js`);
 
 const PATTERN = ['--source', 'testpattern', '--width', '640', '--height', '480', '--fps', '15'];
 
@@ -77,4 +85,37 @@ test('--rotate 90 turns the camera for everyone; a viewer asking ?rotate=90 on t
 
 test('--rotate other than a quarter turn is refused at start (exit 2, naming the key)', async () => {
   await assert.rejects(startMjpgd([...PATTERN, '--rotate', '45']), /rotate must be 0, 90, 180 or 270/);
+});
+
+/** Luma of a JPEG as ffmpeg decodes it, after an optional ffmpeg filter. */
+function gray(jpegFile, filter) {
+  const r = spawnSync('ffmpeg', ['-v', 'error', '-i', jpegFile, ...(filter ? ['-vf', filter] : []), '-f', 'rawvideo', '-pix_fmt', 'gray', '-'], { maxBuffer: 1 << 24 });
+  assert.equal(r.status, 0, String(r.stderr));
+  return r.stdout;
+}
+
+function maxDiff(a, b) {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+test("a turned snapshot decodes to ffmpeg's turn of the original (180: hflip,vflip; 90: transpose=clock)", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mjpgd-turn-'));
+  const original = path.join(dir, 'original.jpg');
+  fs.writeFileSync(original, native.renderOfflineJpeg(640, 480, 'TURN ME', 'top left corner text'));
+  const server = await startMjpgd(['--folder', original, '--fps', '10']);
+  try {
+    for (const [rotate, filter] of [['180', 'hflip,vflip'], ['90', 'transpose=clock']]) {
+      const out = path.join(dir, `turned${rotate}.jpg`);
+      fs.writeFileSync(out, Buffer.from(await (await fetch(`${server.url}/snapshot?rotate=${rotate}`)).arrayBuffer()));
+      const ours = gray(out);
+      // Integer IDCT rounding may differ by a level where rows and columns trade places.
+      assert.ok(maxDiff(ours, gray(original, filter)) <= 2, `rotate ${rotate}: max luma difference ${maxDiff(ours, gray(original, filter))}`);
+      if (rotate === '180') assert.ok(maxDiff(ours, gray(original)) > 100, 'the unturned picture is far from it');
+    }
+  } finally {
+    await server.stop();
+  }
 });
