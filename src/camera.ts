@@ -105,7 +105,8 @@ export class Camera {
       counters: { ...this.source.counters(), ...(this.sameFrames ? { sameFramesDropped: this.sameFrames.dropped } : {}) },
       stream: totals,
       transforms: { ...(this.orientation !== 'none' ? { camera: { orientation: this.orientation, computed: this.turned.computed, failed: this.turned.failed } } : {}), ...this.transforms.stats() },
-      clients: clientList,
+      // Viewers of a turned stream too (?rotate=, ?flip=), with their orientation.
+      clients: [...clientList, ...this.transforms.clientList()],
     };
   }
 

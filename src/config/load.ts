@@ -192,7 +192,8 @@ export function printConfig(c: Config): string {
   const section = (sec: Section, values: Values) =>
     Object.fromEntries(
       settingsOf(sec)
-        .filter((s) => values[s.key] !== null && values[s.key] !== undefined)
+        // An empty table (no controls) would print as an empty [camera.<name>.controls] section.
+        .filter((s) => values[s.key] !== null && values[s.key] !== undefined && !(s.kind.type === 'controls' && Object.keys(values[s.key] as object).length === 0))
         .map((s) => [fileKey(s), s.secret ? '********' : maskUrlPassword(values[s.key])]),
     );
   const doc = {

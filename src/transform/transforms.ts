@@ -75,6 +75,11 @@ export class Transforms {
     return Object.fromEntries([...this.byOrientation].map(([o, d]) => [o, { viewers: d.fanout.clientCount, computed: d.computed, failed: d.failed }]));
   }
 
+  /** The viewers of every orientation, as /state lists clients, each with its orientation. */
+  clientList() {
+    return [...this.byOrientation].flatMap(([o, d]) => d.fanout.stats().clientList.map((c) => ({ ...c, orientation: o })));
+  }
+
   close(): void {
     for (const d of this.byOrientation.values()) {
       d.fanout.close();
