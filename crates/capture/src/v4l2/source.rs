@@ -22,7 +22,9 @@ pub struct V4l2Options {
     pub format: String,
     pub quality: u8,
     pub buffers: u32,
-    /// Control values applied after every stream-on of this device (shared: changed at runtime).
+    /// Control values applied after every stream-on of this device. An Arc: clones of these options
+    /// (a supervisor reopening the camera from its spec) share it, so every reopen applies the values
+    /// last set over HTTP (the binding's Camera.setDesiredControls changes them).
     pub controls: DesiredControls,
 }
 
