@@ -130,7 +130,9 @@ async function main() {
   say('building bench/native (floor, loadgen) ...');
   const bins = await buildNative();
 
-  const mjpgdCmd = [process.execPath, path.join(ROOT, 'bin', 'mjpgd.js')];
+  // MJPGD_BENCH_NODE_FLAGS: V8/Node flags to try on mjpgd (e.g. "--max-semi-space-size=4").
+  const nodeFlags = (process.env.MJPGD_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const mjpgdCmd = [process.execPath, ...nodeFlags, path.join(ROOT, 'bin', 'mjpgd.js')];
   const common = ['--width', '640', '--height', '480', '--fps', String(FPS), '--quality', String(opt.quality), '--stall-timeout', '30'];
   const mjpgdArgs = opt.device ? ['--device', opt.device, ...common] : ['--source', 'testpattern', ...common];
 
@@ -195,8 +197,8 @@ async function main() {
     if (r.server.startsWith('mjpgd') && r.exit.code !== 0) problems.push(`mjpgd exited with ${r.exit.signal ?? `code ${r.exit.code}`} on SIGTERM in scenario ${r.scenario}`);
   }
   const notes = [
-    `Frames: ${frames.count} JPEGs, 640x480, mean ${(frames.meanBytes / 1024).toFixed(1)} KB, recorded from mjpgd's /stream; the floor loops them from memory${opt.device ? '' : ', mjpgd encodes its test pattern live (same pattern, so KB/part differs by a few %)'}.`,
-    `Latency: receive time - X-Timestamp; mjpgd stamps the capture time (so its figure includes ${opt.device ? 'the capture path' : 'the JPEG encoding'}), the floor its send tick.`,
+    `Frames: ${frames.count} JPEGs, 640x480, mean ${(frames.meanBytes / 1024).toFixed(1)} KB, recorded from mjpgd's /stream; the floor loops them from memory${opt.device ? '' : opt.pattern ? ', mjpgd encodes its test pattern live (same pattern, so KB/part differs by a few %)' : ', and so does mjpgd (its folder source: JPEGs without headroom, like a camera\'s MJPEG buffers)'}.`,
+    `Latency: receive time - X-Timestamp; mjpgd stamps the capture time (so its figure includes ${opt.device ? 'the capture path' : opt.pattern ? 'the JPEG encoding' : 'its source\'s timer'}), the floor its send tick.`,
     `CPU: ${results[0]?.cpu.method === 'schedstat' ? 'exact per-thread on-CPU time (/proc/<pid>/task/*/schedstat)' : 'utime+stime from /proc/<pid>/stat'} over the measured window, divided by the parts the load generator received.`,
     `Load generator and servers share this machine's ${mach.cores ?? '?'} cores (see "loadgen %"); slow viewers read ${SLOW_RATE / 1000} KB/s each.`,
     'Ratios in parentheses are mjpgd / floor, measured in this run. "mjpgd" is the default (node) transport, "mjpgd-uws" uWebSockets.js.',

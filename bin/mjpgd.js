@@ -8,6 +8,6 @@ if (process.argv[2] === 'install-service') {
   process.exit(r.status === null ? 1 : r.status);
 }
 require('../dist/cli.js').main(process.argv.slice(2)).catch((e) => {
-  process.stderr.write(`mjpgd: ${e && e.stack ? e.stack : e}\n`);
+  process.stderr.write(`mjpgd: ${e?.stack ? e.stack : e}\n`);
   process.exit(1);
 });

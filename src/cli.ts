@@ -16,12 +16,14 @@ import { findProgram } from './sources/find-program';
 import { FolderSource } from './sources/folder-source';
 import { HttpSource } from './sources/http-source';
 import { NativeSource } from './sources/native-source';
-import { ResilientSource } from './sources/resilient-source';
+import { watchPauseFile } from './sources/pause-file';
 import type { FrameSource } from './sources/source';
 import { Timelapse } from './timelapse/timelapse';
 import { VERSION } from './version';
 
 const EXIT_USAGE = 2;
+/** A camera failed --max-restarts opens in a row. */
+const EXIT_GAVE_UP = 3;
 
 function usageError(message: string): never {
   process.stderr.write(`mjpgd: ${message}\nRun "mjpgd --help" for the list of flags.\n`);
@@ -76,6 +78,14 @@ export async function main(argv: string[]): Promise<void> {
     // Everything is closed then; don't wait for sockets the kernel is still tearing down.
     void Promise.allSettled(cameras.map((cam) => cam.stop())).then(() => setImmediate(() => process.exit(0)));
   };
+  const giveUp = (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.error(`${reason}: stopping (--max-restarts)`);
+    process.stderr.write(`mjpgd: ${reason}\n`);
+    server?.close();
+    void Promise.allSettled(cameras.map((cam) => cam.stop())).then(() => setImmediate(() => process.exit(EXIT_GAVE_UP)));
+  };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   // SIGHUP: reopen the log file (after logrotate moved it).
@@ -84,7 +94,17 @@ export async function main(argv: string[]): Promise<void> {
     log.info('SIGHUP: log file reopened');
   });
   try {
-    cameras = config.cameras.map((c) => new Camera(c.name, openSource(c, config.server.stateDir), { stallTimeoutMs: config.server.stallTimeout * 1000, dropSameFrames: c.dropSameFrames, orientation: orientation(c.rotate, c.flip) }));
+    cameras = config.cameras.map(
+      (c) =>
+        new Camera(c.name, openSource(c, config.server.stateDir), {
+          stallTimeoutMs: config.server.stallTimeout * 1000,
+          snapshotSize: c.snapshotWidth !== null && c.snapshotHeight !== null ? { width: c.snapshotWidth, height: c.snapshotHeight } : null,
+          // --max-restarts: exit non-zero with the reason, so systemd (Restart=on-failure) sees it.
+          onGaveUp: (reason) => giveUp(reason),
+          dropSameFrames: c.dropSameFrames,
+          orientation: orientation(c.rotate, c.flip),
+        }),
+    );
     timelapses = config.cameras.flatMap((c, i) =>
       c.timelapseDir ? [new Timelapse(cameras[i], { dir: c.timelapseDir, intervalSeconds: c.timelapseInterval, keep: c.timelapseKeep })] : [],
     );
@@ -105,6 +125,16 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (stopping) return;
   for (const cam of cameras) cam.start();
+  for (const [i, c] of config.cameras.entries()) {
+    const cam = cameras[i];
+    if (c.pauseFile && cam.controllable) {
+      watchPauseFile(c.pauseFile, (present) => {
+        log.info(`camera ${cam.name}: pause file ${c.pauseFile} ${present ? 'present: pausing' : 'gone: resuming'}`);
+        if (present) cam.pause();
+        else cam.resume();
+      });
+    }
+  }
   for (const t of timelapses) t.start();
   for (const cam of cameras) {
     const i = cam.source.info;
@@ -139,19 +169,34 @@ function startFpsReport(camera: Camera): void {
   timer.unref();
 }
 
-/** The frame source for one camera: a device (reopened with backoff when it fails), JPEG files, a
- * relayed stream, or the test pattern. Also used by the embeddable server (src/embed/server.ts). */
+/** The frame source for one camera: a device or the test pattern, owned by a capture supervisor
+ * (reopen with backoff, pause, idle release, stills, max restarts), JPEG files, a program's output,
+ * or a relayed stream. Also used by the embeddable server (src/embed/server.ts). */
 export function openSource(c: CameraConfig, stateDir: string | null = null): FrameSource {
-  const options = { source: c.source, device: c.device ?? undefined, format: c.format, width: c.width, height: c.height, fps: c.fps, quality: c.quality, buffers: c.buffers };
   if (c.source === 'folder') return new FolderSource(c.folder!, c.fps);
   if (c.source === 'exec') return new ExecSource({ camera: c.name, argv: execArgv(c), width: c.width, height: c.height, fps: c.fps, frameTimeoutMs: c.frameTimeout * 1000 });
   if (c.source === 'http') return new HttpSource({ url: c.url!, user: c.urlUser, password: c.urlPassword, width: c.width, height: c.height, fps: c.fps });
-  if (c.source !== 'v4l2') return new NativeSource(options);
-  // The capture side applies these after every open and stream-on; a set over HTTP updates them.
-  const controls = new CameraControls(c.name, c.device!, c.controls, stateDir ? new ControlStore(stateDir, c.name) : null);
-  const source = new ResilientSource({ ...options, controls: controls.desired() });
-  controls.onChange((values) => source.setDesiredControls(values));
-  attachControls(source, controls);
+  // The capture supervisor applies these after every open and stream-on; a set over HTTP updates them.
+  const controls = c.source === 'v4l2' ? new CameraControls(c.name, c.device!, c.controls, stateDir ? new ControlStore(stateDir, c.name) : null) : null;
+  const source = new NativeSource({
+    source: c.source,
+    device: c.device ?? undefined,
+    format: c.format,
+    width: c.width,
+    height: c.height,
+    fps: c.fps,
+    quality: c.quality,
+    buffers: c.buffers,
+    copyDrivers: c.copyDrivers,
+    maxRestarts: c.maxRestarts ?? undefined,
+    idleReleaseMs: Math.round(c.idleRelease * 1000),
+    warmup: c.stillWarmup,
+    controls: controls?.desired(),
+  });
+  if (controls) {
+    controls.onChange((values) => source.setDesiredControls(values));
+    attachControls(source, controls);
+  }
   return source;
 }
 

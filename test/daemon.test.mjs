@@ -164,7 +164,7 @@ describe('basic auth and token', () => {
         s.on('data', (d) => chunks.push(d));
         s.on('close', () => resolve(Buffer.concat(chunks)));
       });
-    assert.match((await ask('')).toString('latin1'), /^HTTP\/1\.0 401 Unauthorized\r\n[^]*WWW-Authenticate: Basic/);
+    assert.match((await ask('')).toString('latin1'), /^HTTP\/1\.0 401 Unauthorized\r\n[\s\S]*WWW-Authenticate: Basic/);
     const ok = await ask(`Authorization: Basic ${Buffer.from('octo:pr1nt').toString('base64')}\r\n`);
     assert.match(ok.toString('latin1'), /^HTTP\/1\.0 200 OK\r\n/);
   });

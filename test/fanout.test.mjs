@@ -128,7 +128,7 @@ describe('one server for the per-client cases', () => {
         // after a few parts, with a TCP reset instead of a FIN
         (() => {
           const v = openStream(server.port, {
-            onPart: (p, v) => v.parts.length === 3 && v.socket.resetAndDestroy(),
+            onPart: (_p, v) => v.parts.length === 3 && v.socket.resetAndDestroy(),
           });
           return v.closed;
         })(),
@@ -138,7 +138,7 @@ describe('one server for the per-client cases', () => {
     const s = await waitForState(server.url, (st) => st.clients === 0);
     assert.equal(s.clients, 0, 'no viewer left behind in /state');
     // The server still streams.
-    const v = openStream(server.port, { onPart: (p, v) => v.parts.length >= 3 && v.close() });
+    const v = openStream(server.port, { onPart: (_p, v) => v.parts.length >= 3 && v.close() });
     await v.closed;
     assert.ok(v.parts.length >= 3);
     assert.ok((await rssKiB(server.child.pid)) - rssBefore < 32 * 1024, 'memory did not grow per aborted viewer');

@@ -339,3 +339,40 @@ if (NODE_MAJOR >= 22) {
     assert.match(r.stdout + r.stderr, /--transport uws: cannot load uWebSockets\.js's binary .*use --transport node \(the default\)/);
   });
 }
+
+test('HEAD over HTTPS with auth: 401 without credentials, headers with them, and the process lives', async () => {
+  const fs = await import('node:fs');
+  const https = await import('node:https');
+  const os = await import('node:os');
+  const { makeTestCa } = await import('./helpers/tls.mjs');
+  const dir = fs.mkdtempSync(`${os.tmpdir()}/mjpgd-head-`);
+  const tls = makeTestCa(dir);
+  const server = await startMjpgd(['--tls-cert', tls.cert, '--tls-key', tls.key, '--user', 'octo', '--password', 'pr1nt']);
+  const head = (path, auth) =>
+    new Promise((resolve, reject) => {
+      const req = https.request(`https://127.0.0.1:${server.port}${path}`, { method: 'HEAD', ca: fs.readFileSync(tls.ca), auth }, (res) => {
+        let body = 0;
+        res.on('data', (d) => (body += d.length));
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  try {
+    for (const path of ['/', '/stream', '/snapshot', '/state', '/metrics', '/?action=stream', '/nowhere']) {
+      const denied = await head(path);
+      assert.equal(denied.status, path === '/nowhere' ? 404 : 401, path);
+      if (path !== '/nowhere') assert.match(denied.headers['www-authenticate'], /^Basic /);
+      const r = await head(path, 'octo:pr1nt');
+      assert.equal(r.status, path === '/nowhere' ? 404 : 200, path);
+      assert.equal(r.body, 0, `${path}: no body`);
+    }
+    const s = await head('/snapshot', 'octo:pr1nt');
+    assert.equal(s.headers['content-type'], 'image/jpeg');
+    assert.ok(Number(s.headers['content-length']) > 1000, 'the length the GET would send');
+  } finally {
+    const { code } = await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+    assert.equal(code, 0, server.output());
+  }
+});

@@ -61,8 +61,8 @@ after(async () => {
 });
 
 test('the relay passes the origin\'s parts through unchanged: same JPEG bytes, same headers', async () => {
-  const fromOrigin = openStream(originPort, { onPart: (p, v) => v.parts.length >= 40 && v.close() });
-  const fromRelay = openStream(relay.port, { onPart: (p, v) => v.parts.length >= 30 && v.close() });
+  const fromOrigin = openStream(originPort, { onPart: (_p, v) => v.parts.length >= 40 && v.close() });
+  const fromRelay = openStream(relay.port, { onPart: (_p, v) => v.parts.length >= 30 && v.close() });
   await Promise.all([fromOrigin.closed, fromRelay.closed]);
   assert.equal(fromOrigin.error, null);
   assert.equal(fromRelay.error, null, fromRelay.error?.message);
@@ -134,7 +134,7 @@ test('--url-user/--url-password reach an origin behind basic auth; wrong ones sh
   const good = await startMjpgd(['--url', `${locked.url}/stream`, '--url-user', 'cam', '--url-password', 'secret']);
   const bad = await startMjpgd(['--url', `${locked.url}/stream`, '--url-user', 'cam', '--url-password', 'wrong']);
   try {
-    const v = openStream(good.port, { onPart: (p, s) => s.parts.length >= 3 && s.close() });
+    const v = openStream(good.port, { onPart: (_p, s) => s.parts.length >= 3 && s.close() });
     await v.closed;
     assert.equal(v.error, null);
     assert.ok(v.parts.every((p) => isFile(p.body)));

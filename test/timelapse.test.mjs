@@ -79,7 +79,7 @@ test('killed while writing: no partial still, and the temporary file is cleared 
     writeFileAtomic(${JSON.stringify(out)}, 'default-20260101-000000-000.jpg', Buffer.alloc(200000, 1), { beforeRename: () => process.kill(process.pid, 'SIGKILL') });
   `;
   const child = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
-  const signal = await new Promise((r) => child.on('exit', (code, sig) => r(sig)));
+  const signal = await new Promise((r) => child.on('exit', (_code, sig) => r(sig)));
   assert.equal(signal, 'SIGKILL');
   assert.deepEqual(stillsIn(out), [], 'no still under its final name');
   const temps = fs.readdirSync(out);

@@ -24,6 +24,16 @@ export interface CameraConfig {
   fps: number;
   quality: number;
   buffers: number;
+  /** Drivers whose frames are copied at dequeue (besides v4l2loopback). */
+  copyDrivers: string[];
+  /** Failed opens in a row before mjpgd exits non-zero; null: forever. */
+  maxRestarts: number | null;
+  pauseFile: string | null;
+  /** Seconds without demand before the device is closed; 0: never. */
+  idleRelease: number;
+  stillWarmup: number;
+  snapshotWidth: number | null;
+  snapshotHeight: number | null;
   /** V4L2 control values by name (as v4l2-ctl spells them) or numeric id. */
   controls: Record<string, number>;
   /** Skip frames identical to the previous one, sending at least every Nth (0: off). */

@@ -179,6 +179,9 @@ function checkTogether(c: Config): void {
     if (cam.device !== null && !cam.device.startsWith('/')) {
       throw new ConfigError(`camera ${cam.name}: device must be an absolute path such as /dev/video0 (got ${JSON.stringify(cam.device)})`);
     }
+    if ((cam.snapshotWidth === null) !== (cam.snapshotHeight === null)) {
+      throw new ConfigError(`camera ${cam.name}: --snapshot-width and --snapshot-height go together (camera.${cam.name}.snapshot_width, snapshot_height)`);
+    }
   }
 }
 

@@ -83,6 +83,13 @@ export const SETTINGS: readonly Setting[] = [
   { section: 'camera', key: 'fps', flag: 'fps', kind: { type: 'number', min: 0.1, max: 240 }, default: 30, describe: 'frames per second' },
   { section: 'camera', key: 'quality', flag: 'quality', kind: { type: 'int', min: 1, max: 100 }, default: 80, describe: 'JPEG quality of encoded frames (1-100)' },
   { section: 'camera', key: 'buffers', flag: 'buffers', kind: { type: 'int', min: 2, max: 32 }, default: 4, describe: 'frame buffers in the capture pool (2-32)' },
+  { section: 'camera', key: 'copyDrivers', flag: 'copy-drivers', kind: { type: 'list' }, default: [], describe: 'V4L2 drivers (names as v4l2-ctl --info shows) whose frames are copied once at dequeue because they overwrite buffers a reader holds; v4l2loopback always is' },
+  { section: 'camera', key: 'maxRestarts', flag: 'max-restarts', kind: { type: 'int', min: 1, max: 1_000_000 }, default: null, describe: 'give up after this many failed attempts to open the camera in a row and exit non-zero with the reason (for systemd; default: retry forever)' },
+  { section: 'camera', key: 'pauseFile', flag: 'pause-file', kind: { type: 'path' }, default: null, describe: 'while this file exists the camera is paused: the device is closed (another program may use it) and viewers see a "paused" picture' },
+  { section: 'camera', key: 'idleRelease', flag: 'idle-release', kind: { type: 'number', min: 0, max: 86400 }, default: 0, describe: 'close the device after this many seconds without viewers or snapshots; the next request reopens it (0: never)' },
+  { section: 'camera', key: 'stillWarmup', flag: 'still-warmup', kind: { type: 'int', min: 0, max: 100 }, default: 3, describe: 'frames skipped after the camera is (re)opened for a still or after idle release, so exposure settles' },
+  { section: 'camera', key: 'snapshotWidth', flag: 'snapshot-width', kind: { type: 'int', min: 16, max: 8192 }, default: null, describe: 'plain /snapshot is a still at this width (with snapshot_height) while the stream keeps its size' },
+  { section: 'camera', key: 'snapshotHeight', flag: 'snapshot-height', kind: { type: 'int', min: 16, max: 8192 }, default: null, describe: 'plain /snapshot is a still at this height (with snapshot_width)' },
   { section: 'camera', key: 'controls', flag: 'controls', kind: { type: 'controls' }, default: {}, describe: 'V4L2 controls applied at start, after stream-on and after every reopen: brightness=120,focus_automatic_continuous=0 (names as v4l2-ctl spells them, or numeric ids); in a file a table [camera.<name>.controls]; values set over HTTP (saved in --state-dir) take precedence' },
   { section: 'camera', key: 'dropSameFrames', flag: 'drop-same-frames', kind: { type: 'int', min: 0, max: 1000000 }, default: 0, describe: 'skip a frame identical to the previous one, but send at least every Nth so viewers do not time out (0: off)' },
   { section: 'camera', key: 'rotate', flag: 'rotate', kind: { type: 'int', min: 0, max: 270 }, default: 0, describe: 'turn every frame clockwise by 0, 90, 180 or 270 degrees (lossless, no re-encoding; viewers may also ask with ?rotate=)' },
@@ -113,7 +120,7 @@ export function allowed(kind: Kind): string {
     case 'enum':
       return `one of ${kind.values.join(', ')}`;
     case 'list':
-      return 'a list of addresses';
+      return 'a comma-separated list';
     case 'command':
       return 'a command line or a list of strings';
     case 'controls':

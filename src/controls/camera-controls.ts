@@ -4,7 +4,7 @@
 import { ConfigError } from '../config/config';
 import { binding } from '../native/binding';
 import type * as Binding from '../../native/binding';
-import { ControlStore } from './store';
+import type { ControlStore } from './store';
 import { controlKey, mergeControlValues } from './values';
 
 export type ControlInfo = Binding.ControlInfo;

@@ -3,6 +3,7 @@
 // and the method check, and every transport writes the returned answer the same way.
 import type { Camera } from '../camera';
 import { CONTROLS_ACTIONS } from './actions/controls';
+import { LIFECYCLE_ACTIONS } from './actions/lifecycle';
 import { TIMELAPSE_ACTIONS } from './actions/timelapse';
 
 /** A finished answer that is not a stream: status, headers and a body. */
@@ -40,4 +41,8 @@ export function textAnswer(status: number, body: string, headers?: Record<string
 }
 
 /** Path under a camera (e.g. "/pause", "/controls") → its action. Features add their entries here. */
-export const ACTIONS: Record<string, Action> = { ...TIMELAPSE_ACTIONS, ...CONTROLS_ACTIONS };
+export const ACTIONS: Record<string, Action> = {
+  ...LIFECYCLE_ACTIONS,
+  ...TIMELAPSE_ACTIONS,
+  ...CONTROLS_ACTIONS,
+};

@@ -16,6 +16,9 @@ export function metricsText(cameras: Camera[], uptimeSeconds: number, perClient:
   const per = (f: (s: (typeof states)[number]) => number): Sample[] => states.map((s) => [{ camera: s.name }, f(s)]);
   metric('mjpgd_uptime_seconds', 'gauge', 'Seconds since mjpgd started.', [[{}, uptimeSeconds]]);
   metric('mjpgd_camera_online', 'gauge', '1 while the camera delivers frames.', per((s) => (s.online ? 1 : 0)));
+  metric('mjpgd_camera_paused', 'gauge', '1 while the camera is paused (device released on request).', per((s) => (s.paused ? 1 : 0)));
+  metric('mjpgd_camera_released', 'gauge', '1 while the device is closed for lack of viewers (--idle-release).', per((s) => (s.state === 'released' ? 1 : 0)));
+  metric('mjpgd_still_switches_total', 'counter', 'Mode switches made for hi-res stills.', per((s) => s.counters.stillSwitches ?? 0));
   metric('mjpgd_source_fps', 'gauge', 'Frames per second received from the camera over the last second.', per((s) => s.source.fps.measured));
   metric('mjpgd_source_desired_fps', 'gauge', 'Frames per second the camera is set to.', per((s) => s.source.fps.desired));
   metric('mjpgd_frames_captured_total', 'counter', 'Frames captured by the camera.', per((s) => s.counters.captured));

@@ -11,6 +11,8 @@ import { parseRequest, streamOptions, type ParsedRequest } from './routes';
 import type { Request } from './request';
 import { viewerPage } from './viewer';
 import { orientationOf, type Orientation } from '../transform/orientation';
+import { turn } from '../transform/transforms';
+import type { SharedFrame } from '../stream/frame';
 
 export interface RouterOptions {
   /** Above this many stream clients (all cameras, all transports), newcomers get 503. */
@@ -118,7 +120,7 @@ export class Router {
       case 'snapshot': {
         const o = orientationOf(parsed.query);
         if (typeof o !== 'string') return errorAnswer(400, o.error);
-        return this.snapshot(camera, o);
+        return this.snapshot(camera, parsed.query.get('size'), o);
       }
       case 'action':
         return action!.run({ camera, method, query: parsed.query, body });
@@ -170,19 +172,21 @@ export class Router {
     return errorAnswer(503, `too many viewers (limit ${this.opts.maxClients})`, { 'Retry-After': '10' });
   }
 
-  /** A frame captured at most --snapshot-max-delay ms before now, or the next one (503 after 5 s). */
-  private async snapshot(camera: Camera, orientation: Orientation = 'none'): Promise<Answer> {
-    const since = Date.now() * 1000 - this.opts.snapshotMaxDelayMs * 1000;
-    const frame = await camera.fanout.frameAfter(since, 5000);
-    if (frame && orientation !== 'none') {
-      // Shared with that orientation's viewers: turned once per frame however many ask.
-      const turned = camera.transforms.frameFor(orientation, frame);
-      frame.unref();
+  /** A frame captured at most --snapshot-max-delay ms before now or the next one, or a still when
+   * ?size= (or snapshot_width/height) asks for one (the camera decides; 503 after 5 s); turned when
+   * ?rotate=/?flip= ask for it. */
+  private async snapshot(camera: Camera, size: string | null, orientation: Orientation = 'none'): Promise<Answer> {
+    const r = await camera.snapshot(size, this.opts.snapshotMaxDelayMs);
+    if ('frame' in r && orientation !== 'none') {
+      // A stream frame is shared with that orientation's viewers (turned once per frame however
+      // many ask); a still (seq 0) is turned on its own.
+      const turned = r.frame.seq === 0 ? safeTurn(r.frame, orientation) : camera.transforms.frameFor(orientation, r.frame);
+      r.frame.unref();
       if (turned) return { frame: turned };
       return errorAnswer(503, `the frame of camera ${camera.name} could not be turned (not a readable JPEG)`, { 'Retry-After': '1' });
     }
-    if (frame) return { frame };
-    return errorAnswer(503, `no frame from camera ${camera.name}${camera.error ? `: ${camera.error}` : ''}`, { 'Retry-After': '5' });
+    if ('frame' in r) return r;
+    return errorAnswer(r.status, `no frame from camera ${camera.name}: ${r.message}`, r.status === 503 ? { 'Retry-After': '5' } : undefined);
   }
 
   state() {
@@ -216,6 +220,15 @@ export class Router {
     }
     this.controls.set(camera, { at: Date.now(), list });
     return { ...state, controls: list };
+  }
+}
+
+/** `frame` turned, or null when TurboJPEG can't read it. */
+function safeTurn(frame: SharedFrame, o: Orientation): SharedFrame | null {
+  try {
+    return turn(frame, o);
+  } catch {
+    return null;
   }
 }
 

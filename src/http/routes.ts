@@ -57,7 +57,7 @@ function inputIndex(raw: string | null | undefined): number | null {
 function routeOf(path: string, query: URLSearchParams, actionPaths: readonly string[]): { route: Route; index: number | null; actionPath?: string } {
   if (path === '/' || path === '/index.html') {
     const action = query.get('action');
-    if (action !== null && action.startsWith('command') && actionPaths.includes(COMMAND_ACTION)) {
+    if (action?.startsWith('command') && actionPaths.includes(COMMAND_ACTION)) {
       return { route: 'action', index: inputIndex(query.get('plugin')), actionPath: COMMAND_ACTION };
     }
     if (action !== null) return actionOf(action);

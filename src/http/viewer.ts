@@ -40,7 +40,7 @@ async function refresh() {
     const s = await (await fetch(${JSON.stringify(stateUrl)}, { cache: 'no-store' })).json();
     const cams = s.cameras || [s];
     const text = (c) => c.source.width + 'x' + c.source.height + ' ' + c.source.fps.measured + '/' + c.source.fps.desired +
-      ' fps, ' + c.stream.clients + ' viewer(s)' + (c.online ? '' : ' OFFLINE: ' + c.error);
+      ' fps, ' + c.stream.clients + ' viewer(s)' + (c.paused ? ' PAUSED' : c.online ? '' : ' OFFLINE: ' + c.error);
     for (const c of cams) {
       const fig = document.querySelector('figure[data-camera="' + CSS.escape(c.name) + '"] .stats');
       if (fig) fig.textContent = text(c);

@@ -6,6 +6,7 @@ export type NativeCamera = Binding.Camera;
 export type NativeCameraOptions = Binding.CameraOptions;
 export type NativeSourceInfo = Binding.SourceInfo;
 export type NativeCameraStats = Binding.CameraStats;
+export type NativeCameraEvent = Binding.CameraEvent;
 export type ControlValue = Binding.ControlValue;
 
 let loaded: typeof Binding | undefined;

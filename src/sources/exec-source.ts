@@ -153,7 +153,7 @@ export class ExecSource implements FrameSource {
   /** The run is over: offline picture with the reason, and another run after the backoff. */
   private ended(reason: string): void {
     this.lastExit = reason;
-    this.listener?.status('error', reason);
+    this.listener?.event({ kind: 'failed', message: reason });
     this.offline.show(this.info.width, this.info.height, `${this.name}: ${reason}`);
     // A run that delivered frames was healthy: its successor starts with the shortest wait again.
     if (this.framesThisRun > 0) this.retryMs = FIRST_RETRY_MS;
@@ -192,10 +192,10 @@ export class ExecSource implements FrameSource {
       }
       if (this.offline.showing) {
         this.offline.hide();
-        this.listener?.status('recovered', '');
+        this.listener?.event({ kind: 'recovered' });
       }
     }
-    this.listener?.frame(frame);
+    this.listener?.frame(frame, null);
   }
 
   private onInvalid(reason: string): void {
@@ -205,6 +205,6 @@ export class ExecSource implements FrameSource {
   }
 
   private publish(jpeg: Buffer): void {
-    this.listener?.frame(new SharedFrame(this.seq++, Date.now() * 1000, jpeg, 0, jpeg.length, { release() {} }));
+    this.listener?.frame(new SharedFrame(this.seq++, Date.now() * 1000, jpeg, 0, jpeg.length, { release() {}, pooled: false }), 'offline');
   }
 }

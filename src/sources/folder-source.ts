@@ -41,7 +41,7 @@ export class FolderSource implements FrameSource {
       const jpeg = this.frames[this.seq % this.frames.length];
       this.captured++;
       // The file's own bytes: nothing to release, nothing copied.
-      listener.frame(new SharedFrame(this.seq++, Date.now() * 1000, jpeg, 0, jpeg.length, { release() {}, pooled: false }));
+      listener.frame(new SharedFrame(this.seq++, Date.now() * 1000, jpeg, 0, jpeg.length, { release() {}, pooled: false }), null);
     }, 1000 / this.info.fps);
   }
 

@@ -45,7 +45,7 @@ export class HttpSource implements FrameSource {
     u.password = '';
     this.shownUrl = u.toString();
     this.info = { kind: 'http', width: opts.width, height: opts.height, fps: opts.fps, format: 'MJPG', device: this.shownUrl, notes: [] };
-    this.offline = new OfflinePicture((jpeg) => this.listener?.frame(new SharedFrame(this.seq++, this.nextTimestamp(Date.now() * 1000), jpeg, 0, jpeg.length, NOT_POOLED)));
+    this.offline = new OfflinePicture((jpeg) => this.listener?.frame(new SharedFrame(this.seq++, this.nextTimestamp(Date.now() * 1000), jpeg, 0, jpeg.length, NOT_POOLED), 'offline'));
   }
 
   start(listener: SourceListener): void {
@@ -100,10 +100,10 @@ export class HttpSource implements FrameSource {
     if (this.reason !== null) {
       this.offline.hide();
       this.reason = null;
-      listener.status('recovered', '');
+      listener.event({ kind: 'recovered' });
     }
     const jpeg = frame.data;
-    listener.frame(new SharedFrame(this.seq++, this.timestampOf(frame), jpeg, 0, jpeg.length, NOT_POOLED));
+    listener.frame(new SharedFrame(this.seq++, this.timestampOf(frame), jpeg, 0, jpeg.length, NOT_POOLED), null);
   }
 
   private lost(reason: string): void {
@@ -111,7 +111,7 @@ export class HttpSource implements FrameSource {
     // Report (and redraw the picture) when the reason changes, not on every retry.
     if (reason === this.reason) return;
     this.reason = reason;
-    this.listener.status('error', `${this.shownUrl}: ${reason}`);
+    this.listener.event({ kind: 'failed', message: `${this.shownUrl}: ${reason}` });
     this.offline.show(this.info.width, this.info.height, `${this.shownUrl}: ${reason}`);
   }
 

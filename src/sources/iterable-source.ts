@@ -60,11 +60,11 @@ export class IterableSource implements FrameSource {
         this.lastTimestampUs = t;
         // "pooled" (the default): the caller may reuse its buffer once the iterator moves on, so a
         // transport that must keep bytes past a write copies them.
-        listener.frame(new SharedFrame(this.seq++, t, data, 0, data.length, { release() {} }));
+        listener.frame(new SharedFrame(this.seq++, t, data, 0, data.length, { release() {} }), null);
       }
-      if (!this.stopped) listener.status('error', 'the frame source ended');
+      if (!this.stopped) listener.event({ kind: 'failed', message: 'the frame source ended' });
     } catch (e) {
-      if (!this.stopped) listener.status('error', `the frame source failed: ${(e as Error).message}`);
+      if (!this.stopped) listener.event({ kind: 'failed', message: `the frame source failed: ${(e as Error).message}` });
     }
   }
 }

@@ -17,7 +17,7 @@ export interface SplitterSink {
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 const MAX_HEADER_BYTES = 4096;
 
-const enum S {
+enum S {
   /** Between frames: skip line ends, then a part header ("--") or a JPEG (FF D8). */
   Idle,
   /** Idle saw FF; D8 starts a JPEG. */

@@ -1,4 +1,4 @@
-// What the server needs from a camera-like source; the native camera and test pattern implement it.
+// What the server needs from a camera-like source; the native camera and the folder player implement it.
 import type { SharedFrame } from '../stream/frame';
 
 export interface SourceInfo {
@@ -16,6 +16,10 @@ export interface SourceInfo {
   offered?: string[];
   /** Capture buffers shared with the driver: "userptr" or "mmap" (V4L2 only). */
   buffers?: string;
+  /** Slots frames are leased from: what the driver granted (V4L2 zero copy) or the pool's size. */
+  poolSize?: number;
+  /** Frames are copied once at dequeue (the driver doesn't honour buffer ownership). */
+  copied?: boolean;
 }
 
 export interface SourceCounters {
@@ -24,16 +28,46 @@ export interface SourceCounters {
   dropped: number;
   bytesCopied: number;
   leased: number;
+  /** Mode switches made for stills. */
+  stillSwitches?: number;
   /** Sources that run a program: how often it was started again, why the last run ended, its pid. */
   restarts?: number;
   lastExit?: string | null;
   pid?: number | null;
 }
 
+/** A picture that isn't camera output, published like a frame. */
+export type PictureKind = 'offline' | 'paused';
+
+/** What happened to a source (the native camera's supervisor sends all of these; others a few). */
+export type SourceEventKind = 'opened' | 'failed' | 'recovered' | 'paused' | 'resumed' | 'released' | 'gave_up';
+
+export interface SourceEvent {
+  kind: SourceEventKind;
+  /** opened: the open's number and what it delivers. */
+  generation?: number;
+  info?: SourceInfo;
+  /** failed, gave_up: a stable short name ("not_found", "busy", ...) when there is one, and the reason. */
+  errorKind?: string;
+  message?: string;
+  /** failed: failed opens in a row; gave_up: how many were made. */
+  attempt?: number;
+  retryMs?: number;
+}
+
 export interface SourceListener {
-  frame(frame: SharedFrame): void;
-  /** The source failed (it keeps retrying) or recovered. */
-  status(state: 'error' | 'recovered', message: string): void;
+  /** A frame; `picture` says when it is the offline or paused picture rather than camera output. */
+  frame(frame: SharedFrame, picture: PictureKind | null): void;
+  event(event: SourceEvent): void;
+}
+
+/** One still taken at a size of its own. */
+export interface StillShot {
+  jpeg: Buffer;
+  width: number;
+  height: number;
+  /** From the request until the stream ran again at its own size. */
+  elapsedMs: number;
 }
 
 export interface FrameSource {
@@ -44,4 +78,11 @@ export interface FrameSource {
   counters(): SourceCounters;
   /** Stops the source; a promise when stopping takes time (a program given a grace to exit). */
   stop(): void | Promise<void>;
+  /** Lifecycle, where the source has a device to release (the native camera). */
+  pause?(): void;
+  resume?(): void;
+  /** Someone wants a frame now (a snapshot): a camera released for idleness reopens. */
+  demand?(): void;
+  setViewers?(n: number): void;
+  still?(width: number, height: number): Promise<StillShot>;
 }

@@ -9,6 +9,8 @@ export interface FanoutOptions {
   /** How many frames may hold pool slots at once; beyond it, frames still being sent are copied out
    * so the source never starves for buffers. */
   maxFramesInPool: number;
+  /** Told the number of stream clients whenever it changes (the camera's idle release needs it). */
+  onClients?: (clients: number) => void;
 }
 
 export interface FanoutTotals {
@@ -49,6 +51,11 @@ export class Fanout {
     this.ticker.unref();
   }
 
+  /** The source's pool changed size (a reopened camera whose driver granted another count). */
+  setMaxFramesInPool(n: number): void {
+    this.opts.maxFramesInPool = n;
+  }
+
   get clientCount(): number {
     return this.clients.size;
   }
@@ -61,6 +68,7 @@ export class Fanout {
     const client = new StreamClient({ ...info, id: this.nextId++ }, sink);
     this.clients.set(client.info.id, client);
     if (client.info.options.dualFinalFrames) this.dualClients++;
+    this.opts.onClients?.(this.clients.size);
     // No waiting for the next capture: a newcomer sees a picture at once.
     if (this.latest) this.send(client, this.latest);
     return client;
@@ -71,6 +79,7 @@ export class Fanout {
     if (!this.clients.delete(client.info.id)) return;
     if (client.info.options.dualFinalFrames) this.dualClients--;
     this.dropPending(client);
+    this.opts.onClients?.(this.clients.size);
   }
 
   /** Forgets a client the transport closed for taking nothing too long (its own idle timeout). */

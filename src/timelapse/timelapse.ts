@@ -18,8 +18,6 @@ export interface TimelapseOptions {
 
 /** A still may be this old when taken (as a snapshot with the default --snapshot-max-delay). */
 const MAX_AGE_US = 500_000;
-/** How long to wait for a frame before giving up on one still. */
-const FRAME_WAIT_MS = 5000;
 
 export class TimelapseError extends Error {
   constructor(
@@ -97,8 +95,12 @@ export class Timelapse {
   private async save(): Promise<string> {
     // The offline picture is not the camera's: no still of it.
     if (this.camera.error !== null) throw new TimelapseError(`camera ${this.camera.name} is offline: ${this.camera.error}`, 503);
-    const frame = await this.camera.fanout.frameAfter(Date.now() * 1000 - MAX_AGE_US, FRAME_WAIT_MS);
-    if (!frame) throw new TimelapseError(`no frame from camera ${this.camera.name}`, 503);
+    // Nor of the paused one. Through camera.snapshot: a camera released for idleness reopens, and
+    // snapshot_width/height make it a hi-res still.
+    if (this.camera.lifecycle === 'paused') throw new TimelapseError(`camera ${this.camera.name} is paused`, 503);
+    const got = await this.camera.snapshot(null, MAX_AGE_US / 1000);
+    if (!('frame' in got)) throw new TimelapseError(`no frame from camera ${this.camera.name}: ${got.message}`, 503);
+    const frame = got.frame;
     // A copy, and the frame let go at once: a camera buffer must not wait for the disk.
     const jpeg = Buffer.from(frame.jpeg);
     const name = this.nameFor(frame.timestampUs);

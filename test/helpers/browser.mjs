@@ -106,8 +106,14 @@ export async function launchChromium({ windowSize = [800, 600], timeoutMs = 2000
       }, callTimeout);
       pending.set(id, {
         method,
-        resolve: (r) => (clearTimeout(timer), resolve(r)),
-        reject: (e) => (clearTimeout(timer), reject(e)),
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
       });
       toBrowser.write(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }) + '\0');
     });
@@ -209,7 +215,7 @@ export class Page {
     );
     if (r.exceptionDetails) {
       const d = r.exceptionDetails;
-      throw new Error(`in page: ${(d.exception && d.exception.description) || d.text}\n  evaluating: ${expression}`);
+      throw new Error(`in page: ${(d.exception?.description) || d.text}\n  evaluating: ${expression}`);
     }
     return r.result.value;
   }

@@ -19,7 +19,7 @@ export function exchange(port, bytes, { done = null, timeoutMs = 3000, host = '1
     const timer = setTimeout(() => finish(true), timeoutMs);
     socket.on('data', (d) => {
       chunks.push(d);
-      if (done && done(Buffer.concat(chunks))) finish(false);
+      if (done?.(Buffer.concat(chunks))) finish(false);
     });
     socket.on('close', () => finish(false));
     socket.on('error', (e) => (settled ? null : e.code === 'ECONNRESET' ? finish(false) : reject(e)));

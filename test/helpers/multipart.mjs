@@ -24,7 +24,7 @@ export class MultipartParser {
   }
 
   next() {
-    let b = this.buf;
+    const b = this.buf;
     // Tolerate blank lines between parts (some servers send CRLF before the delimiter).
     let start = 0;
     while (b.length - start >= 2 && b[start] === 13 && b[start + 1] === 10) start += 2;

@@ -109,7 +109,12 @@ export function openStream(port, opts = {}) {
       const rest = headBuf.subarray(end + 4);
       if (v.status !== 200) {
         v.body = rest;
-        parser = { feed: (d) => ((v.body = Buffer.concat([v.body, d])), []) };
+        parser = {
+          feed: (d) => {
+            v.body = Buffer.concat([v.body, d]);
+            return [];
+          },
+        };
         return;
       }
       parser = delimiterParsing ? new DelimiterParser(boundaryOf(ct)) : new MultipartParser(boundaryOf(ct));
@@ -128,7 +133,7 @@ export function openStream(port, opts = {}) {
       v.error ??= e;
       v.close();
     }
-    if (hangUpAfter && hangUpAfter(v)) v.close();
+    if (hangUpAfter?.(v)) v.close();
   };
   socket.on('data', (chunk) => {
     consume(chunk);

@@ -16,6 +16,11 @@ function fakeCamera(name) {
     fanout,
     transforms: { stats: () => ({}) },
     error: null,
+    // As Camera.snapshot without a size: a fresh frame or the next one.
+    snapshot: async (_size, maxDelayMs) => {
+      const frame = await fanout.frameAfter(Date.now() * 1000 - maxDelayMs * 1000, 5000);
+      return frame ? { frame } : { status: 503, message: 'no frame within 5 s' };
+    },
     state: () => ({ name, source: { kind: 'testpattern', device: null }, stream: { clients: fanout.clientCount } }),
   };
 }

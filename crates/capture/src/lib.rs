@@ -1,14 +1,14 @@
 //! mjpgd's capture core: frame sources (test pattern, V4L2), the shared buffer pool, JPEG checks and
-//! encoding, and the capture thread. Plain Rust, no N-API: the binding crate wraps it.
-pub mod capture;
+//! encoding, and the capture supervisor (the thread that owns a camera's life). Plain Rust, no N-API: the binding crate wraps it.
 pub mod frame;
 pub mod jpeg;
 pub mod pattern;
 pub mod pool;
 pub mod sockopt;
 pub mod source;
+pub mod supervisor;
 pub mod v4l2;
 
-pub use capture::{Capture, Delivery};
+pub use supervisor::{Command, Delivery, Event, PictureKind, SourceSpec, Supervisor, SupervisorOptions};
 pub use frame::Frame;
 pub use source::{CaptureError, CaptureErrorKind, CaptureStats, FrameSource, SharedSlots, SourceInfo};

@@ -52,6 +52,11 @@ pub struct SourceInfo {
     /// How capture buffers are shared with the driver: "userptr" (mjpgd's memory, headroom for the
     /// part header), "mmap" (the driver's), or "" for sources without a driver.
     pub buffers: String,
+    /// Slots frames are leased from (what the driver granted, for zero-copy V4L2): how many frames
+    /// JS may hold before the source starves.
+    pub frame_slots: u32,
+    /// Frames are copied once at dequeue (a driver that doesn't honour buffer ownership).
+    pub copied: bool,
 }
 
 /// Counters shared by the capture thread and whoever reports them.

@@ -1,16 +1,17 @@
 //! N-API binding over mjpgd-capture. Thin by design: conversion of options, events and errors
 //! between JS and the capture core, nothing that `cargo test` on the core can't reach.
-use mjpgd_capture::capture::Event;
 use mjpgd_capture::jpeg::{transform_jpeg as transform_bytes, Encoder, Transform};
-use mjpgd_capture::pattern::{render_offline, PatternOptions, PatternSource};
+use mjpgd_capture::pattern::{render_offline, PatternOptions};
+use mjpgd_capture::supervisor::Still;
 use mjpgd_capture::v4l2::controls::ctl_name;
-use mjpgd_capture::v4l2::{set_controls as set_device_controls, Device, DesiredControls, V4l2Options, V4l2Source};
-use mjpgd_capture::{Capture, CaptureError, Delivery, Frame, FrameSource, SharedSlots};
+use mjpgd_capture::v4l2::{set_controls as set_device_controls, Device, DesiredControls, V4l2Options};
+use mjpgd_capture::{CaptureError, Command, Delivery, Event, Frame, SharedSlots, SourceSpec, Supervisor, SupervisorOptions};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// How many frame notifications may wait for the JS thread. A busy JS thread makes the capture
 /// thread drop frames (counted) instead of queueing stale ones.
@@ -29,6 +30,14 @@ pub struct CameraOptions {
     pub fps: f64,
     pub quality: u32,
     pub buffers: u32,
+    /// Extra drivers whose frames are copied at dequeue (v4l2loopback always is).
+    pub copy_drivers: Option<Vec<String>>,
+    /// Failed opens in a row before the camera gives up (event "gave_up"); unset: forever.
+    pub max_restarts: Option<u32>,
+    /// Close the device after this many ms without viewers or demand; unset or 0: never.
+    pub idle_release_ms: Option<u32>,
+    /// Frames skipped after opening for a still, after idle release and after pause.
+    pub warmup: Option<u32>,
     /// Controls (by v4l2-ctl name or numeric id) applied after every stream-on (source "v4l2").
     pub controls: Option<Vec<ControlValue>>,
 }
@@ -56,6 +65,27 @@ pub struct SourceInfo {
     pub notes: Vec<String>,
     pub offered: Vec<String>,
     pub buffers: String,
+    /// How many frames JS may hold before the source starves (what the driver granted).
+    pub pool_size: u32,
+    /// Frames are copied once at dequeue (the driver doesn't honour buffer ownership).
+    pub copied: bool,
+}
+
+fn to_js_info(i: &mjpgd_capture::SourceInfo) -> SourceInfo {
+    SourceInfo {
+        kind: i.kind.clone(),
+        width: i.width,
+        height: i.height,
+        fps: i.fps,
+        format: i.format.clone(),
+        device: i.device.clone(),
+        card: i.card.clone(),
+        notes: i.notes.clone(),
+        offered: i.offered.clone(),
+        buffers: i.buffers.clone(),
+        pool_size: i.frame_slots,
+        copied: i.copied,
+    }
 }
 
 #[napi(object)]
@@ -65,22 +95,138 @@ pub struct CameraStats {
     pub dropped: f64,
     pub bytes_copied: f64,
     pub leased: u32,
+    /// Mode switches made for stills.
+    pub still_switches: f64,
 }
 
-type FrameArgs = FnArgs<(u32, u32, u32, f64, f64)>;
-type FrameCallback = ThreadsafeFunction<Frame, (), FrameArgs, Status, false, false, FRAME_QUEUE>;
-type StatusArgs = FnArgs<(String, String)>;
-type StatusCallback = ThreadsafeFunction<Event, (), StatusArgs, Status, false, false, 0>;
+/// What happened to a camera (the typed counterpart of the supervisor's events).
+#[napi(string_enum = "snake_case")]
+pub enum CameraEventKind {
+    /// (Re)opened: `generation`, `info`. Frames of a new generation come from new slots.
+    Opened,
+    /// Failed (`errorKind`, `message`, `attempt`, `retryMs`); once per change of reason.
+    Failed,
+    /// Camera frames flow again.
+    Recovered,
+    /// An offline or paused picture (`picture`, `jpeg`, `seq`, `timestampUs`).
+    Picture,
+    Paused,
+    Resumed,
+    /// Closed for idleness; reopened on demand.
+    Released,
+    /// The answer to still(): `stillId` and either `jpeg`, `width`, `height`, `elapsedMs` or `errorKind`, `message`.
+    Still,
+    /// Too many failed opens in a row (`errorKind`, `message`, `attempt`): the camera stopped.
+    GaveUp,
+}
 
-/// One camera (or test pattern): its buffer pool and capture thread.
+#[napi(string_enum = "lowercase")]
+pub enum PictureKind {
+    Offline,
+    Paused,
+}
+
+#[napi(object)]
+pub struct CameraEvent {
+    pub kind: CameraEventKind,
+    pub generation: Option<u32>,
+    pub info: Option<SourceInfo>,
+    pub error_kind: Option<String>,
+    pub message: Option<String>,
+    pub attempt: Option<u32>,
+    pub retry_ms: Option<u32>,
+    pub picture: Option<PictureKind>,
+    pub jpeg: Option<Buffer>,
+    pub seq: Option<f64>,
+    pub timestamp_us: Option<f64>,
+    pub still_id: Option<f64>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub elapsed_ms: Option<f64>,
+}
+
+impl CameraEvent {
+    fn of(kind: CameraEventKind) -> CameraEvent {
+        CameraEvent {
+            kind,
+            generation: None,
+            info: None,
+            error_kind: None,
+            message: None,
+            attempt: None,
+            retry_ms: None,
+            picture: None,
+            jpeg: None,
+            seq: None,
+            timestamp_us: None,
+            still_id: None,
+            width: None,
+            height: None,
+            elapsed_ms: None,
+        }
+    }
+
+    fn with_error(mut self, e: &CaptureError) -> CameraEvent {
+        self.error_kind = Some(e.kind.as_str().into());
+        self.message = Some(e.message.clone());
+        self
+    }
+
+    fn from_event(event: Event) -> CameraEvent {
+        use CameraEventKind as K;
+        match event {
+            Event::Opened { generation, info, .. } => CameraEvent { generation: Some(generation), info: Some(to_js_info(&info)), ..Self::of(K::Opened) },
+            Event::Failed { error, attempt, retry_in } => {
+                CameraEvent { attempt: Some(attempt), retry_ms: Some(retry_in.as_millis() as u32), ..Self::of(K::Failed) }.with_error(&error)
+            }
+            Event::Recovered => Self::of(K::Recovered),
+            Event::Picture { kind, jpeg, seq, timestamp_us } => CameraEvent {
+                picture: Some(match kind {
+                    mjpgd_capture::PictureKind::Offline => PictureKind::Offline,
+                    mjpgd_capture::PictureKind::Paused => PictureKind::Paused,
+                }),
+                jpeg: Some(jpeg.as_ref().clone().into()),
+                seq: Some(seq as f64),
+                timestamp_us: Some(timestamp_us as f64),
+                ..Self::of(K::Picture)
+            },
+            Event::Paused => Self::of(K::Paused),
+            Event::Resumed => Self::of(K::Resumed),
+            Event::Released => Self::of(K::Released),
+            Event::Still { id, result: Ok(Still { jpeg, width, height, elapsed }) } => CameraEvent {
+                still_id: Some(id as f64),
+                jpeg: Some(jpeg.into()),
+                width: Some(width),
+                height: Some(height),
+                elapsed_ms: Some(elapsed.as_secs_f64() * 1000.0),
+                ..Self::of(K::Still)
+            },
+            Event::Still { id, result: Err(e) } => CameraEvent { still_id: Some(id as f64), ..Self::of(K::Still) }.with_error(&e),
+            Event::GaveUp { error, attempts } => CameraEvent { attempt: Some(attempts), ..Self::of(K::GaveUp) }.with_error(&error),
+            // Frames go through their own callback.
+            Event::Frame { .. } => Self::of(K::Recovered),
+        }
+    }
+}
+
+type FrameArgs = FnArgs<(u32, u32, u32, f64, f64, u32)>;
+type FrameCallback = ThreadsafeFunction<(u32, Frame), (), FrameArgs, Status, false, false, FRAME_QUEUE>;
+type EventCallback = ThreadsafeFunction<Event, (), CameraEvent, Status, false, false, 0>;
+
+/// The slots frames are leased from now, and their generation (one per open of the source).
+type CurrentSlots = Arc<Mutex<Option<(u32, Arc<dyn SharedSlots>)>>>;
+
+/// One camera (or test pattern), owned by a capture supervisor on its own thread.
 #[napi]
 pub struct Camera {
-    pending: Option<Box<dyn FrameSource>>,
-    slots: Arc<dyn SharedSlots>,
-    info: mjpgd_capture::SourceInfo,
-    capture: Option<Capture>,
-    buffers_wrapped: bool,
-    /// Shared with the V4L2 options: what the next (re)open applies after stream-on.
+    spec: Option<(SourceSpec, SupervisorOptions)>,
+    supervisor: Option<Supervisor>,
+    current: CurrentSlots,
+    info: Arc<Mutex<mjpgd_capture::SourceInfo>>,
+    /// The newest generation whose slots JS wrapped: memory is wrapped once.
+    wrapped: u32,
+    next_still: AtomicU64,
+    /// Shared with the V4L2 options in the supervisor's spec: what every (re)open applies after stream-on.
     desired: DesiredControls,
 }
 
@@ -90,95 +236,126 @@ fn to_js_error(e: CaptureError) -> Error {
 
 #[napi]
 impl Camera {
-    /// Opens the source; throws "<kind>: <message>" when it can't.
+    /// Describes the camera; nothing is opened until start().
     #[napi(constructor)]
     pub fn new(options: CameraOptions) -> Result<Camera> {
+        let quality = options.quality.clamp(1, 100) as u8;
         let desired: DesiredControls = Default::default();
-        *desired.lock().expect("new lock") = desired_of(options.controls.unwrap_or_default());
-        let source: Box<dyn FrameSource> = match options.source.as_str() {
-            "testpattern" => Box::new(
-                PatternSource::new(PatternOptions {
-                    width: options.width,
-                    height: options.height,
-                    fps: options.fps,
-                    quality: options.quality.clamp(1, 100) as u8,
-                    buffers: options.buffers as usize,
-                })
-                .map_err(to_js_error)?,
-            ),
-            "v4l2" => Box::new(
-                V4l2Source::open(&V4l2Options {
-                    device: options.device.clone().unwrap_or_else(|| "/dev/video0".into()),
-                    width: options.width,
-                    height: options.height,
-                    fps: options.fps,
-                    format: options.format.clone().unwrap_or_else(|| "auto".into()),
-                    quality: options.quality.clamp(1, 100) as u8,
-                    buffers: options.buffers,
-                    controls: desired.clone(),
-                })
-                .map_err(to_js_error)?,
-            ),
-            other => {
-                return Err(Error::new(Status::InvalidArg, format!("invalid_argument: unknown source kind {other:?}")))
-            }
+        *desired.lock().unwrap_or_else(|p| p.into_inner()) = desired_of(options.controls.unwrap_or_default());
+        let spec = match options.source.as_str() {
+            "testpattern" => SourceSpec::Pattern(PatternOptions {
+                width: options.width,
+                height: options.height,
+                fps: options.fps,
+                quality,
+                buffers: options.buffers as usize,
+            }),
+            "v4l2" => SourceSpec::V4l2(V4l2Options {
+                device: options.device.clone().unwrap_or_else(|| "/dev/video0".into()),
+                width: options.width,
+                height: options.height,
+                fps: options.fps,
+                format: options.format.clone().unwrap_or_else(|| "auto".into()),
+                quality,
+                buffers: options.buffers,
+                copy_drivers: options.copy_drivers.clone().unwrap_or_default(),
+                controls: desired.clone(),
+            }),
+            other => return Err(Error::new(Status::InvalidArg, format!("invalid_argument: unknown source kind {other:?}"))),
         };
-        Ok(Camera { slots: source.slots(), info: source.info(), pending: Some(source), capture: None, buffers_wrapped: false, desired })
+        let opts = SupervisorOptions {
+            max_restarts: options.max_restarts,
+            idle_release: options.idle_release_ms.filter(|&ms| ms > 0).map(|ms| Duration::from_millis(ms as u64)),
+            warmup: options.warmup.unwrap_or(0),
+        };
+        // What /state shows until the device is open: what was asked for.
+        let info = mjpgd_capture::SourceInfo {
+            kind: options.source.clone(),
+            width: options.width,
+            height: options.height,
+            fps: options.fps,
+            format: options.format.clone().unwrap_or_else(|| "auto".into()),
+            device: options.device.clone(),
+            card: None,
+            notes: vec![],
+            offered: vec![],
+            buffers: String::new(),
+            frame_slots: options.buffers,
+            copied: false,
+        };
+        Ok(Camera {
+            spec: Some((spec, opts)),
+            supervisor: None,
+            current: Arc::new(Mutex::new(None)),
+            info: Arc::new(Mutex::new(info)),
+            wrapped: 0,
+            next_still: AtomicU64::new(1),
+            desired,
+        })
     }
 
-    /// The pool's slots as Buffers over the source's own memory. Call once: the same memory must
-    /// not be wrapped twice (V8 aborts on that).
+    /// The slots of `generation` as Buffers over the source's own memory, or null when that
+    /// generation is gone (the camera was reopened since). Each generation's memory is wrapped once:
+    /// V8 aborts when the same memory is wrapped twice.
     #[napi]
-    pub fn buffers(&mut self, env: Env) -> Result<Vec<Buffer>> {
-        if self.buffers_wrapped {
-            return Err(Error::new(Status::GenericFailure, "buffers() may be called only once per camera"));
+    pub fn buffers(&mut self, env: Env, generation: u32) -> Result<Option<Vec<Buffer>>> {
+        let slots = match &*self.current.lock().unwrap() {
+            Some((g, slots)) if *g == generation => slots.clone(),
+            _ => return Ok(None),
+        };
+        if generation <= self.wrapped {
+            return Err(Error::new(Status::GenericFailure, format!("buffers of generation {generation} were already wrapped")));
         }
-        self.buffers_wrapped = true;
-        (0..self.slots.count())
+        self.wrapped = generation;
+        (0..slots.count())
             .map(|i| {
-                let (ptr, len) = self.slots.region(i);
-                // The finalizer's hint keeps the pool alive until V8 drops the last view of it.
-                let keep_alive = self.slots.clone();
+                let (ptr, len) = slots.region(i);
+                // The finalizer's hint keeps the slots alive until V8 drops the last view of them.
+                let keep_alive = slots.clone();
+                // SAFETY: `ptr..ptr+len` is one slot of `slots`, whose memory never moves and is
+                // freed only when the last Arc goes; the finalizer holds one until V8 is done with
+                // the Buffer. Each generation's slots are wrapped once (checked above).
                 let slice = unsafe { BufferSlice::from_external(&env, ptr, len, keep_alive, |_, pool| drop(pool))? };
                 slice.into_buffer(&env)
             })
-            .collect()
+            .collect::<Result<Vec<_>>>()
+            .map(Some)
     }
 
-    /// Starts capturing. `onFrame(slot, offset, length, seq, timestampUs)` gets each frame's lease;
-    /// `onStatus(kind, message)` gets "error" (with "<kind>: <message>") and "recovered".
+    /// Starts the supervisor. `onFrame(slot, offset, length, seq, timestampUs, generation)` gets
+    /// each camera frame's lease; `onEvent(event)` everything else, in order.
     #[napi(
-        ts_args_type = "onFrame: (slot: number, offset: number, length: number, seq: number, timestampUs: number) => void, onStatus: (kind: 'error' | 'recovered', message: string) => void"
+        ts_args_type = "onFrame: (slot: number, offset: number, length: number, seq: number, timestampUs: number, generation: number) => void, onEvent: (event: CameraEvent) => void"
     )]
-    pub fn start(&mut self, on_frame: Function<'_, FrameArgs, ()>, on_status: Function<'_, StatusArgs, ()>) -> Result<()> {
-        let Some(source) = self.pending.take() else {
+    pub fn start(&mut self, on_frame: Function<'_, FrameArgs, ()>, on_event: Function<'_, CameraEvent, ()>) -> Result<()> {
+        let Some((spec, opts)) = self.spec.take() else {
             return Err(Error::new(Status::GenericFailure, "camera already started or stopped"));
         };
         let frames: FrameCallback = on_frame
-            .build_threadsafe_function::<Frame>()
+            .build_threadsafe_function::<(u32, Frame)>()
             .callee_handled::<false>()
             .max_queue_size::<FRAME_QUEUE>()
             .build_callback(|ctx| {
-                let f = ctx.value;
-                Ok((f.slot, f.offset, f.length, f.seq as f64, f.timestamp_us as f64).into())
+                let (g, f) = ctx.value;
+                Ok((f.slot, f.offset, f.length, f.seq as f64, f.timestamp_us as f64, g).into())
             })?;
-        let statuses: StatusCallback = on_status
+        let events: EventCallback = on_event
             .build_threadsafe_function::<Event>()
             .callee_handled::<false>()
-            .build_callback(|ctx| {
-                Ok(match ctx.value {
-                    Event::Error(e) => ("error".to_string(), format!("{}: {}", e.kind.as_str(), e.message)),
-                    _ => ("recovered".to_string(), String::new()),
-                }
-                .into())
-            })?;
-        self.capture = Some(Capture::start(source, move |event| match event {
-            Event::Frame(frame) => match frames.call(frame, ThreadsafeFunctionCallMode::NonBlocking) {
+            .build_callback(|ctx| Ok(CameraEvent::from_event(ctx.value)))?;
+        let (current, info) = (self.current.clone(), self.info.clone());
+        self.supervisor = Some(Supervisor::start(spec, opts, move |event| match event {
+            Event::Frame { generation, frame } => match frames.call((generation, frame), ThreadsafeFunctionCallMode::NonBlocking) {
                 Status::Ok => Delivery::Taken,
                 _ => Delivery::Full,
             },
             other => {
-                statuses.call(other, ThreadsafeFunctionCallMode::Blocking);
+                if let Event::Opened { generation, info: i, slots } = &other {
+                    // Before any frame of this generation is sent, so JS finds its slots.
+                    *current.lock().unwrap() = Some((*generation, slots.clone()));
+                    *info.lock().unwrap() = i.clone();
+                }
+                events.call(other, ThreadsafeFunctionCallMode::Blocking);
                 Delivery::Taken
             }
         }));
@@ -194,48 +371,82 @@ impl Camera {
         *d = desired_of(controls);
     }
 
-    /// Gives a frame's slot back to the source. False if that slot was not leased.
+    /// Gives a frame's slot back. False if that slot was not leased, or its generation is gone.
     #[napi]
-    pub fn release(&self, slot: u32) -> bool {
-        self.slots.release(slot as usize)
+    pub fn release(&self, generation: u32, slot: u32) -> bool {
+        match &*self.current.lock().unwrap() {
+            Some((g, slots)) if *g == generation => slots.release(slot as usize),
+            _ => false,
+        }
+    }
+
+    /// Closes the device and shows the paused picture until resume().
+    #[napi]
+    pub fn pause(&self) {
+        self.send(Command::Pause);
     }
 
     #[napi]
-    pub fn info(&self) -> SourceInfo {
-        let i = &self.info;
-        SourceInfo {
-            kind: i.kind.clone(),
-            width: i.width,
-            height: i.height,
-            fps: i.fps,
-            format: i.format.clone(),
-            device: i.device.clone(),
-            card: i.card.clone(),
-            notes: i.notes.clone(),
-            offered: i.offered.clone(),
-            buffers: i.buffers.clone(),
+    pub fn resume(&self) {
+        self.send(Command::Resume);
+    }
+
+    /// Someone wants a frame (a snapshot): reopens a camera released for idleness.
+    #[napi]
+    pub fn demand(&self) {
+        self.send(Command::Demand);
+    }
+
+    /// How many viewers watch (none for `idleRelease`: the camera may be released).
+    #[napi]
+    pub fn set_viewers(&self, viewers: u32) {
+        if let Some(s) = &self.supervisor {
+            s.set_viewers(viewers);
         }
+    }
+
+    /// Asks for one still at width×height (0×0: the largest the camera takes); the answer is a
+    /// "still" event with the returned id.
+    #[napi]
+    pub fn still(&self, width: u32, height: u32) -> f64 {
+        let id = self.next_still.fetch_add(1, Ordering::Relaxed);
+        self.send(Command::Still { id, width, height });
+        id as f64
+    }
+
+    fn send(&self, command: Command) {
+        if let Some(s) = &self.supervisor {
+            s.send(command);
+        }
+    }
+
+    /// What the source delivers (what was asked for, until it is first opened).
+    #[napi]
+    pub fn info(&self) -> SourceInfo {
+        to_js_info(&self.info.lock().unwrap())
     }
 
     #[napi]
     pub fn stats(&self) -> CameraStats {
         let load = |c: Option<&std::sync::atomic::AtomicU64>| c.map_or(0.0, |c| c.load(Ordering::Relaxed) as f64);
-        let s = self.capture.as_ref().map(|c| c.stats());
+        let s = self.supervisor.as_ref().map(|c| c.stats());
+        let leased = self.current.lock().unwrap().as_ref().map_or(0, |(_, slots)| slots.leased() as u32);
         CameraStats {
             captured: load(s.map(|s| &s.captured)),
             invalid: load(s.map(|s| &s.invalid)),
             dropped: load(s.map(|s| &s.dropped)),
             bytes_copied: load(s.map(|s| &s.bytes_copied)),
-            leased: self.slots.leased() as u32,
+            leased,
+            still_switches: self.supervisor.as_ref().map_or(0.0, |s| s.still_switches() as f64),
         }
     }
 
-    /// Stops the capture thread (joins it). Idempotent.
+    /// Stops the supervisor (joins its thread, closes the device). Idempotent.
     #[napi]
     pub fn stop(&mut self) {
-        self.pending = None;
-        if let Some(mut c) = self.capture.take() {
-            c.stop();
+        self.spec = None;
+        if let Some(mut s) = self.supervisor.take() {
+            s.stop();
         }
     }
 }

@@ -205,8 +205,9 @@ class Connection {
       req = parseHead(this.buf.subarray(0, end), this.remote);
       length = bodyLength(req);
     } catch (e) {
-      if (e instanceof BadRequest) return this.fail(e.status, e.message);
-      throw e;
+      if (!(e instanceof BadRequest)) throw e;
+      this.fail(e.status, e.message);
+      return;
     }
     if (this.buf.length < end + length) {
       this.armHeadTimer();
@@ -228,7 +229,10 @@ class Connection {
       return;
     }
     const head = req.method === 'HEAD';
-    if ('stream' in answer) return this.stream(req, answer, head);
+    if ('stream' in answer) {
+      this.stream(req, answer, head);
+      return;
+    }
     const keepAlive = wantsKeepAlive(req) && status < 500;
     const { headers } = headOf(answer);
     const bytes = bodyBytes(answer);

@@ -152,7 +152,10 @@ export class UwsTransport implements Transport {
         }
         this.write(res, req, answer, (f) => (onAbort = f));
       });
-    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return respond(Buffer.alloc(0));
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') {
+      respond(Buffer.alloc(0));
+      return;
+    }
     // A body (POST): collected up to the limit, then answered.
     const parts: Buffer[] = [];
     let size = 0;
@@ -169,7 +172,10 @@ export class UwsTransport implements Transport {
     const head = req.method === 'HEAD';
     const { status, headers } = headOf(answer);
     this.ctx.access(`${req.remote} "${req.method} ${req.path}${req.query ? `?${req.query}` : ''} HTTP/1.1" ${status}`);
-    if ('stream' in answer) return this.stream(res, answer, headers, head, req.remote, onAbort);
+    if ('stream' in answer) {
+      this.stream(res, answer, headers, head, req.remote, onAbort);
+      return;
+    }
     const bytes = bodyBytes(answer);
     const release = releaser(answer);
     onAbort(release);

@@ -121,6 +121,8 @@ impl FrameSource for PatternSource {
             notes: vec![],
             offered: vec![],
             buffers: String::new(),
+            frame_slots: self.pool.len() as u32,
+            copied: false,
         }
     }
 

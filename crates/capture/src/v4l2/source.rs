@@ -22,10 +22,27 @@ pub struct V4l2Options {
     pub format: String,
     pub quality: u8,
     pub buffers: u32,
+    /// Drivers (by the name QUERYCAP reports, case and punctuation ignored) whose buffers can't be
+    /// leased: the writer may overwrite a buffer a reader still holds. v4l2loopback always is one.
+    pub copy_drivers: Vec<String>,
     /// Control values applied after every stream-on of this device. An Arc: clones of these options
-    /// (a supervisor reopening the camera from its spec) share it, so every reopen applies the values
+    /// (the supervisor reopens the camera from its spec) share it, so every reopen applies the values
     /// last set over HTTP (the binding's Camera.setDesiredControls changes them).
     pub controls: DesiredControls,
+}
+
+/// Drivers known not to honour V4L2 buffer ownership (v4l2loopback reports "v4l2 loopback").
+const COPY_DRIVERS: [&str; 1] = ["v4l2loopback"];
+
+/// "v4l2 loopback", "V4L2-Loopback" → "v4l2loopback".
+fn driver_key(name: &str) -> String {
+    name.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect()
+}
+
+/// Whether frames of `driver` must be copied out of its buffers at dequeue.
+pub fn must_copy(driver: &str, extra: &[String]) -> bool {
+    let key = driver_key(driver);
+    COPY_DRIVERS.iter().any(|d| *d == key) || extra.iter().any(|d| driver_key(d) == key)
 }
 
 const MJPG: u32 = fourcc(b"MJPG");
@@ -83,6 +100,9 @@ pub struct V4l2Source {
     silence_ms: i32,
     seq: u64,
     failed: Option<CaptureError>,
+    /// MJPEG frames are copied into the pool at dequeue and the driver's buffer re-queued at once
+    /// (drivers that don't honour buffer ownership); JS then never holds driver memory.
+    copy: bool,
 }
 
 fn pick_format(offered: &[u32], wanted: &str, path: &str) -> Result<u32, CaptureError> {
@@ -99,6 +119,25 @@ fn pick_format(offered: &[u32], wanted: &str, path: &str) -> Result<u32, Capture
     choice.ok_or_else(|| {
         CaptureError::new(CaptureErrorKind::Unsupported, format!("{path} offers {} — none usable as {wanted} (mjpgd reads MJPG, JPEG, YUYV, NV12)", names()))
     })
+}
+
+/// With format "auto", the size can decide: a format that has exactly `size` (MJPEG first), else
+/// when `size` is beyond every offered size (a still at "max"), the format with the largest one. None:
+/// no discrete sizes help; the usual preference applies. `offered` pairs each format with its sizes.
+fn pick_format_for_size(offered: &[(u32, Vec<(u32, u32)>)], size: (u32, u32)) -> Option<u32> {
+    let usable = || [MJPG, JPEG, YUYV, NV12].into_iter().filter_map(|f| offered.iter().find(|(o, _)| *o == f));
+    if let Some((f, _)) = usable().find(|(_, sizes)| sizes.contains(&size)) {
+        return Some(*f);
+    }
+    let area = |&(w, h): &(u32, u32)| w as u64 * h as u64;
+    let largest = |sizes: &Vec<(u32, u32)>| sizes.iter().map(area).max().unwrap_or(0);
+    let beyond_all = usable().all(|(_, sizes)| sizes.iter().all(|s| s.0 < size.0 && s.1 < size.1));
+    if !beyond_all {
+        return None;
+    }
+    // Preference order wins ties: max_by_key keeps the last maximum, so walk it reversed.
+    let best = usable().collect::<Vec<_>>().into_iter().rev().max_by_key(|(_, sizes)| largest(sizes))?;
+    (largest(&best.1) > 0).then_some(best.0)
 }
 
 /// One line per format: its discrete sizes, and for the format in use the rates at the chosen size.
@@ -124,7 +163,15 @@ impl V4l2Source {
     pub fn open(opts: &V4l2Options) -> Result<V4l2Source, CaptureError> {
         let dev = Device::open(&opts.device)?;
         let formats = dev.formats();
-        let fourcc = pick_format(&formats, &opts.format, &opts.device)?;
+        let by_size = || {
+            let offered: Vec<_> = formats.iter().map(|&f| (f, dev.frame_sizes(f))).collect();
+            pick_format_for_size(&offered, (opts.width, opts.height))
+        };
+        // A size only some formats have (often: the largest ones only raw) picks among them.
+        let fourcc = match (opts.format.as_str(), pick_format(&formats, &opts.format, &opts.device)?) {
+            ("auto", default) => by_size().unwrap_or(default),
+            (_, chosen) => chosen,
+        };
         let format = dev.set_format(opts.width, opts.height, fourcc)?;
         if format.fourcc != fourcc {
             return Err(CaptureError::new(CaptureErrorKind::Unsupported, format!("{}: asked for {}, the driver set {}", opts.device, fourcc_name(fourcc), fourcc_name(format.fourcc))));
@@ -149,23 +196,32 @@ impl V4l2Source {
             }
         };
         let passthrough = format.fourcc == MJPG || format.fourcc == JPEG;
+        let copy = passthrough && must_copy(&dev.driver, &opts.copy_drivers);
         let count = opts.buffers.clamp(2, 32);
         // USERPTR buffers with headroom where the driver supports them (an MJPEG part then leaves in
         // one write), else the driver's own MMAP buffers.
         let driver = DriverBuffers::user(&dev, count, format.size_image as usize).or_else(|_| DriverBuffers::map(&dev, count))?;
         let (w, h) = (format.width as usize, format.height as usize);
         let encoder = (!passthrough).then(|| (Encoder::new(opts.quality), Planes::new(w, h, if format.fourcc == NV12 { 2 } else { 1 })));
-        // Passthrough needs the pool only for frames missing their Huffman tables, so a small one.
-        let (pool_slots, pool_bytes) = if passthrough {
+        // Zero-copy passthrough needs the pool only for frames missing their Huffman tables, so a
+        // small one; copying passthrough puts every frame there.
+        let (pool_slots, pool_bytes) = if copy {
+            (count as usize, format.size_image as usize + HUFFMAN_SEGMENTS_LEN)
+        } else if passthrough {
             (2, format.size_image as usize + HUFFMAN_SEGMENTS_LEN)
         } else {
             (opts.buffers.clamp(2, 32) as usize, w * h * 2 + 4096)
         };
         let pool = Some(Arc::new(SlotPool::new(pool_slots, HEADROOM + pool_bytes + TAILROOM)));
         let in_our_memory = driver.data_offset() > 0;
-        if passthrough && !in_our_memory {
+        if copy {
+            notes.push(format!("driver {:?} does not honour buffer ownership: each frame is copied once at dequeue", dev.driver));
+        } else if passthrough && !in_our_memory {
             notes.push("the driver has no USERPTR buffers: each part goes out as header + JPEG (two writes)".into());
         }
+        // What JS may hold before the camera starves: the driver's granted buffers when frames are
+        // leased from them, else the pool.
+        let frame_slots = if passthrough && !copy { driver.count() } else { pool.as_ref().map_or(0, |p| p.len()) };
         let slots = Arc::new(V4l2Slots { driver, pool });
         for i in 0..slots.driver.count() as u32 {
             slots.driver.queue(&dev, i)?;
@@ -190,10 +246,12 @@ impl V4l2Source {
             notes,
             offered: describe_modes(&dev, &formats, &format),
             buffers: if in_our_memory { "userptr".into() } else { "mmap".into() },
+            frame_slots: frame_slots as u32,
+            copied: copy,
         };
         // A camera that sends nothing for this long is reported, not waited on forever.
         let silence_ms = ((4000.0 / fps.max(0.1)) as i32).max(2000);
-        Ok(V4l2Source { dev, format, slots, encoder, info, min_interval_us, last_delivered_us: 0, silence_ms, seq: 0, failed: None })
+        Ok(V4l2Source { dev, format, slots, encoder, info, min_interval_us, last_delivered_us: 0, silence_ms, seq: 0, failed: None, copy })
     }
 
     fn requeue(&self, index: u32) -> Result<(), CaptureError> {
@@ -275,6 +333,7 @@ impl V4l2Source {
                 // Drivers may claim the whole buffer as used: the JPEG ends at its EOI marker.
                 let data = self.slots.driver.bytes(index, b.bytesused as usize);
                 match find_end(data) {
+                    Some(len) if len >= MIN_JPEG && self.copy => return self.copied(&data[..len], b.index, seq, now, stats),
                     Some(len) if len >= MIN_JPEG && has_huffman_tables(&data[..len]) => {
                         self.slots.driver.lease(index);
                         let offset = self.slots.driver.data_offset() as u32;
@@ -324,6 +383,41 @@ impl V4l2Source {
 }
 
 impl V4l2Source {
+    /// A frame from a driver that doesn't honour buffer ownership: copied once into the pool (with
+    /// the standard Huffman tables added if missing), the driver's buffer re-queued at once.
+    fn copied(&self, jpeg: &[u8], index: u32, seq: u64, now: u64, stats: &CaptureStats) -> Result<Option<Frame>, CaptureError> {
+        if !has_huffman_tables(jpeg) {
+            return self.with_huffman_tables(jpeg, index, seq, now, stats);
+        }
+        let pool = self.slots.pool();
+        let copied = pool.claim().map(|slot| {
+            let out = pool.claimed_bytes(slot);
+            let fits = jpeg.len() <= out.len() - HEADROOM - TAILROOM;
+            if fits {
+                out[HEADROOM..HEADROOM + jpeg.len()].copy_from_slice(jpeg);
+            }
+            (slot, fits)
+        });
+        self.requeue(index)?;
+        match copied {
+            Some((slot, true)) => {
+                pool.lease(slot);
+                CaptureStats::add(&stats.bytes_copied, jpeg.len() as u64);
+                let slot = (self.slots.driver.count() + slot) as u32;
+                Ok(Some(Frame { slot, offset: HEADROOM as u32, length: jpeg.len() as u32, seq, timestamp_us: now }))
+            }
+            Some((slot, false)) => {
+                pool.unclaim(slot);
+                CaptureStats::add(&stats.invalid, 1);
+                Ok(None)
+            }
+            None => {
+                CaptureStats::add(&stats.dropped, 1);
+                Ok(None)
+            }
+        }
+    }
+
     /// A UVC-style frame without Huffman tables: copied into the pool with the standard tables added
     /// (browsers can't decode it otherwise). The driver's buffer goes straight back.
     fn with_huffman_tables(&self, jpeg: &[u8], index: u32, seq: u64, now: u64, stats: &CaptureStats) -> Result<Option<Frame>, CaptureError> {
@@ -416,8 +510,29 @@ mod tests {
     }
 
     #[test]
+    fn auto_format_follows_the_size_asked_for() {
+        let offered = vec![(YUYV, vec![(640, 480), (1280, 720), (2592, 1944)]), (MJPG, vec![(640, 480), (1280, 720)])];
+        assert_eq!(pick_format_for_size(&offered, (1280, 720)), Some(MJPG), "both have it: MJPEG");
+        assert_eq!(pick_format_for_size(&offered, (2592, 1944)), Some(YUYV), "only raw has it");
+        assert_eq!(pick_format_for_size(&offered, (8192, 8192)), Some(YUYV), "max: the format with the largest size");
+        assert_eq!(pick_format_for_size(&offered, (1000, 700)), None, "no exact size: the usual preference");
+        let same = vec![(YUYV, vec![(1920, 1080)]), (MJPG, vec![(1920, 1080)])];
+        assert_eq!(pick_format_for_size(&same, (8192, 8192)), Some(MJPG), "ties go to MJPEG");
+        assert_eq!(pick_format_for_size(&[(YUYV, vec![])], (8192, 8192)), None, "stepwise sizes: no help");
+    }
+
+    #[test]
+    fn loopback_and_listed_drivers_are_copied() {
+        assert!(must_copy("v4l2 loopback", &[]));
+        assert!(!must_copy("uvcvideo", &[]));
+        assert!(!must_copy("vivid", &[]));
+        assert!(must_copy("vivid", &["VIVID".into()]));
+        assert!(must_copy("my-cam", &["my cam".into()]));
+    }
+
+    #[test]
     fn opening_a_missing_device_says_so() {
-        let opts = V4l2Options { device: "/dev/video-does-not-exist".into(), width: 640, height: 480, fps: 30.0, format: "auto".into(), quality: 80, buffers: 4, controls: Default::default() };
+        let opts = V4l2Options { device: "/dev/video-does-not-exist".into(), width: 640, height: 480, fps: 30.0, format: "auto".into(), quality: 80, buffers: 4, copy_drivers: vec![], controls: Default::default() };
         let e = V4l2Source::open(&opts).err().unwrap();
         assert_eq!(e.kind, CaptureErrorKind::NotFound);
         assert!(e.message.contains("does not exist"));
@@ -425,7 +540,7 @@ mod tests {
 
     #[test]
     fn a_file_that_is_not_a_device_is_refused() {
-        let opts = V4l2Options { device: "/dev/null".into(), width: 640, height: 480, fps: 30.0, format: "auto".into(), quality: 80, buffers: 4, controls: Default::default() };
+        let opts = V4l2Options { device: "/dev/null".into(), width: 640, height: 480, fps: 30.0, format: "auto".into(), quality: 80, buffers: 4, copy_drivers: vec![], controls: Default::default() };
         assert_eq!(V4l2Source::open(&opts).err().unwrap().kind, CaptureErrorKind::NotACaptureDevice);
     }
 }
