@@ -158,6 +158,26 @@ describe('camera controls over HTTP (vivid)', () => {
     }
   });
 
+  test('after a pause (device closed, another program changes the control) the resumed camera gets the value set over HTTP again', async () => {
+    const server = await startMjpgd(CAMERA);
+    try {
+      await firstFrame(server);
+      const target = other('saturation', 33, 34);
+      assert.equal((await post(server, { saturation: target })).status, 200);
+      const state = async () => (await (await fetch(`${server.url}/state`)).json()).cameras[0];
+      assert.equal((await fetch(`${server.url}/pause`, { method: 'POST' })).status, 202);
+      await until('paused', async () => (await state()).state === 'paused');
+      setWithV4l2Ctl('saturation', 0);
+      assert.equal(driverValue('saturation'), 0);
+      const captured = (await state()).counters.captured;
+      assert.equal((await fetch(`${server.url}/resume`, { method: 'POST' })).status, 202);
+      await until('frames after resume', async () => (await state()).counters.captured > captured + 2);
+      assert.equal(driverValue('saturation'), target, 'the supervisor re-applied it after reopening');
+    } finally {
+      await server.stop();
+    }
+  });
+
   test('after an unplug and replug (vivid disconnect, driver reloaded) the value set over HTTP is applied again', async () => {
     const server = await startMjpgd(CAMERA);
     try {
@@ -179,7 +199,7 @@ describe('camera controls over HTTP (vivid)', () => {
         return false;
       }, 60000);
       const { parts } = await readStream(`${server.url}/stream`, { maxParts: 2, ms: 5000 });
-      assert.equal(parts.length, 2);
+      assert.ok(parts.length >= 2, `${parts.length} parts after the replug`);
       assert.equal(driverValue('brightness'), 77);
     } finally {
       await server.stop();
