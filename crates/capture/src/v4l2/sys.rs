@@ -15,6 +15,14 @@ pub const CAP_TIMEPERFRAME: u32 = 0x1000;
 pub const BUF_FLAG_ERROR: u32 = 0x0040;
 pub const CTRL_FLAG_NEXT_CTRL: u32 = 0x8000_0000;
 pub const CTRL_FLAG_DISABLED: u32 = 0x0001;
+pub const CTRL_FLAG_READ_ONLY: u32 = 0x0004;
+pub const CTRL_FLAG_INACTIVE: u32 = 0x0010;
+pub const CTRL_TYPE_INTEGER: u32 = 1;
+pub const CTRL_TYPE_BOOLEAN: u32 = 2;
+pub const CTRL_TYPE_MENU: u32 = 3;
+pub const CTRL_TYPE_BUTTON: u32 = 4;
+pub const CTRL_TYPE_CTRL_CLASS: u32 = 6;
+pub const CTRL_TYPE_INTEGER_MENU: u32 = 9;
 pub const FRMSIZE_TYPE_DISCRETE: u32 = 1;
 pub const FRMIVAL_TYPE_DISCRETE: u32 = 1;
 
@@ -205,6 +213,17 @@ pub struct v4l2_control {
     pub value: i32,
 }
 
+/// One menu item. The kernel declares it packed with a union of `name[32]` and `__s64 value`
+/// (integer menus); as bytes here, so the struct has no padding either way (44 bytes).
+#[repr(C)]
+#[derive(Default)]
+pub struct v4l2_querymenu {
+    pub id: u32,
+    pub index: u32,
+    pub name: [u8; 32],
+    pub reserved: u32,
+}
+
 const fn ioc(dir: u32, nr: u32, size: usize) -> c_ulong {
     ((dir << 30) | ((size as u32) << 16) | ((b'V' as u32) << 8) | nr) as c_ulong
 }
@@ -227,6 +246,7 @@ pub const VIDIOC_S_PARM: c_ulong = iowr::<v4l2_streamparm>(22);
 pub const VIDIOC_G_CTRL: c_ulong = iowr::<v4l2_control>(27);
 pub const VIDIOC_S_CTRL: c_ulong = iowr::<v4l2_control>(28);
 pub const VIDIOC_QUERYCTRL: c_ulong = iowr::<v4l2_queryctrl>(36);
+pub const VIDIOC_QUERYMENU: c_ulong = iowr::<v4l2_querymenu>(37);
 pub const VIDIOC_ENUM_FRAMESIZES: c_ulong = iowr::<v4l2_frmsizeenum>(74);
 pub const VIDIOC_ENUM_FRAMEINTERVALS: c_ulong = iowr::<v4l2_frmivalenum>(75);
 
@@ -264,6 +284,8 @@ mod tests {
         assert_eq!(size_of::<v4l2_frmsizeenum>(), 44);
         assert_eq!(size_of::<v4l2_frmivalenum>(), 52);
         assert_eq!(size_of::<v4l2_queryctrl>(), 68);
+        assert_eq!(size_of::<v4l2_querymenu>(), 44);
+        assert_eq!(VIDIOC_QUERYMENU, 0xc02c5625);
         // Known request numbers from videodev2.h on x86_64.
         assert_eq!(VIDIOC_QUERYCAP, 0x80685600);
         assert_eq!(VIDIOC_S_FMT, 0xc0d05605);
