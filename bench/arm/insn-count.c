@@ -7,10 +7,11 @@
  *
  * Counting: with one vCPU (-smp 1) every instruction gets an inline add to the user or the kernel
  * counter, chosen at translation time by its address (>= kernel=, default 0xC0000000, the ARM 3G/1G
- * split of Debian's armmp kernel). Inline adds are exact (an instruction that faults is not counted:
- * its add runs before it, but TCG restarts it... see README) but not atomic, so with more than one
- * vCPU the plugin uses a per-TB callback that adds the block's counts to that vCPU's own counters
- * instead (no sharing, no atomics; a block left early by an exception counts whole).
+ * split; the bench passes 0xBF000000 so that kernel modules, mapped just below, count as kernel).
+ * An inline add runs before its instruction, so an instruction that faults and is re-executed counts
+ * twice: a few per page fault, nothing next to millions a second. Inline adds are not atomic, so with
+ * more than one vCPU the plugin uses a per-TB callback instead that adds the block's counts to that
+ * vCPU's own counters (no sharing, no atomics; a block left early by an exception counts whole).
  *
  * Protocol: connect to sock=, send a line; each line is answered with
  *   "<user> <kernel> <mono_ns>\n"
