@@ -314,10 +314,21 @@ export async function runArm({ frames, bins, quick, smoke, duration, warmup, ipc
     const measure = async (body, counters = null) => {
       const e0 = await edge(counters, true);
       const a = await guest.counters();
+      // Five snapshots inside the window show whether its cost is steady or comes in bursts.
+      const subs = [];
+      const sampler = (async () => {
+        for (let i = 1; i < 5; i++) {
+          await sleep((window * 1000) / 5);
+          subs.push(await guest.counters());
+        }
+      })();
       await body();
+      await sampler;
       const b = await guest.counters();
       const e1 = await edge(counters, false);
-      return { a, b, guestS: e1.up - e0.up, hostS: b.atS - a.atS, frames: counters && e1.frames - e0.frames, parts: counters && e1.parts - e0.parts };
+      const pts = [a, ...subs, b];
+      const fifths = pts.slice(1).map((p, i) => ({ user: p.user - pts[i].user, kernel: p.kernel - pts[i].kernel, hostS: p.atS - pts[i].atS }));
+      return { a, b, fifths, guestS: e1.up - e0.up, hostS: b.atS - a.atS, frames: counters && e1.frames - e0.frames, parts: counters && e1.parts - e0.parts };
     };
     const g = await measure(() => sleep(window * 1000));
     const guestRate = { user: (g.b.user - g.a.user) / g.guestS, kernel: (g.b.kernel - g.a.kernel) / g.guestS };
@@ -374,6 +385,10 @@ export async function runArm({ frames, bins, quick, smoke, duration, warmup, ipc
           userPerViewerFrame: parts ? Math.round(w.user / parts) : null,
           kernelPerViewerFrame: parts ? Math.round(w.kernel / parts) : null,
           hostS: round(win.hostS, 3),
+          // The window in five parts (host-clock seconds: the guest's clock is read only at the edges),
+          // M instructions per second each: a burst (a GC, a compilation) shows as one high fifth.
+          fifthsUserMPerS: win.fifths.map((f) => round(f.user / f.hostS / 1e6, 2)),
+          fifthsKernelMPerS: win.fifths.map((f) => round(f.kernel / f.hostS / 1e6, 2)),
           sourceFps: round(win.frames / w.seconds, 1),
           fpsPerViewer: viewers ? round(parts / viewers / w.seconds, 1) : null,
           connected: lg ? lg.connected : null,
@@ -383,7 +398,7 @@ export async function runArm({ frames, bins, quick, smoke, duration, warmup, ipc
         results.push(r);
         say(`  ${label}: ${fmtM(r.instructionsPerS.total)} M instr/s (user ${fmtM(r.instructionsPerS.user)}, kernel ${fmtM(r.instructionsPerS.kernel)})` +
           `, source ${r.sourceFps} fps` + (parts ? `, ${fmtK(r.instructionsPerViewerFrame)} K instr/viewer-frame, ${r.fpsPerViewer} fps/viewer` : '') +
-          ` (guest ${r.windowS} s = host ${r.hostS} s)`);
+          ` (guest ${r.windowS} s = host ${r.hostS} s; user M/s by fifths of the window, host clock: ${r.fifthsUserMPerS.join(' ')})`);
       }
       const rss = await guest.run(`grep VmHWM /proc/$SP/status; kill $SP; wait $SP`);
       const m = /VmHWM:\s*(\d+)/.exec(rss.output);
