@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepares Debian's Node.js for an ARM architecture to run under qemu-user on this machine, and
-# prints the path of a `node` stand-in that runs it (used by the ARM smoke tests, test/arm.test.mjs).
+# prints the path of a `node` stand-in that runs it (used by the ARM smoke tests, test/arm-smoke.test.mjs).
 #
 #   scripts/arm-node.sh armhf|arm64
 #

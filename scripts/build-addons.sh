@@ -57,10 +57,11 @@ cross_prepare() {
   echo "$wrapper"
 }
 
-# What an addon is built from: the Rust sources, the lock file and the toolchain.
+# What an addon is built from: the Rust sources, the lock file, package.json's napi settings and the
+# toolchain (not the rest of package.json: a version bump or a new JS dependency changes no addon).
 source_key() {
   { find crates -type f \( -name '*.rs' -o -name '*.c' -o -name '*.h' -o -name Cargo.toml \) -print0 | sort -z | xargs -0 sha256sum
-    sha256sum Cargo.toml Cargo.lock package.json; rustc -V; } | sha256sum | cut -c1-16
+    sha256sum Cargo.toml Cargo.lock; node -p 'JSON.stringify(require("./package.json").napi)'; rustc -V; } | sha256sum | cut -c1-16
 }
 
 napi_build() {

@@ -62,6 +62,11 @@ Dir::Cache "$dir/cache";
 APT::Architecture "$(dpkg --print-architecture)";
 APT::Architectures { "armhf"; "arm64"; };
 Acquire::Languages "none";
+// Keep the lists compressed and no binary caches: ~60 MB per suite instead of ~300 MB.
+Acquire::GzipIndexes "true";
+Acquire::CompressionTypes::Order { "gz"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
 APT::Get::AllowUnauthenticated "false";
 EOF
   # As root, apt would drop to _apt for downloads, which cannot write into this cache.
@@ -70,8 +75,18 @@ EOF
   # Package lists are refreshed once a week (a stale list names .debs the mirror no longer has).
   if [[ -z $(find "$dir/lists" -maxdepth 1 -name '*_Packages*' -mtime -7 2>/dev/null | head -n1) ]]; then
     echo "debian: apt-get update ($suite, armhf arm64) into $dir" >&2
-    apt-get update -qq >&2 || return 1
+    with_lock "$dir.update-lock" _apt_update || return 1
   fi
+}
+
+# apt-get update, retried while another apt holds the lists' lock (its own lock, not ours).
+_apt_update() {
+  local i
+  for i in 1 2 3 4 5 6; do
+    apt-get update -qq >&2 && return 0
+    sleep 10
+  done
+  return 1
 }
 
 _deb_root() {
