@@ -14,6 +14,7 @@ import { runScenario } from './run-scenario.mjs';
 import { SCENARIOS, SLOW_RATE, selectScenarios } from './scenarios.mjs';
 import { budgetVerdict, costTable, serviceTable } from './report.mjs';
 import { chartSvg } from './chart.mjs';
+import { DEFAULT_IPC, runArm } from './arm.mjs';
 
 const USAGE = `usage: npm run bench -- [options]
 
@@ -28,6 +29,11 @@ const USAGE = `usage: npm run bench -- [options]
   --pattern           mjpgd encodes its test pattern live instead of serving the recorded frames
   --transports LIST   mjpgd's HTTP transports to run, comma-separated: node, uws (default: both where
                       uWS loads on this Node, else node)
+  --arm               the ARM figure instead: mjpgd and the floor in an emulated ARMv7 guest (qemu-system-arm,
+                      TCG), costed in counted instructions; 0, 1 and 10 viewers (README "ARM figure")
+  --ipc X             instructions per cycle assumed for the ARM line (default ${DEFAULT_IPC}; range shown: 1.0-0.5)
+  --arm-cpu NAME      qemu CPU model of the ARM guest (default cortex-a7)
+  --verbose           with --arm: show the guest's console
   --json FILE         where to write the JSON (default bench/results/bench-<date>.json; the .svg and
                       .txt land next to it)
   --help`;
@@ -53,6 +59,10 @@ function options() {
         pattern: { type: 'boolean' },
         transports: { type: 'string' },
         json: { type: 'string' },
+        arm: { type: 'boolean' },
+        ipc: { type: 'string' },
+        'arm-cpu': { type: 'string' },
+        verbose: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -93,6 +103,10 @@ function options() {
     quality,
     device: v.device ?? null,
     json: v.json ?? null,
+    arm: !!v.arm,
+    ipc: num('ipc', 0.05, 4) ?? DEFAULT_IPC,
+    armCpu: v['arm-cpu'] ?? 'cortex-a7',
+    verbose: !!v.verbose,
   };
 }
 
@@ -153,6 +167,8 @@ async function main() {
   // The floor plays the frames at the rate mjpgd's source really delivers (a camera may not do 30 fps).
   const floorFps = opt.device ? frames.fps : FPS;
   say(`frames: ${frames.count} JPEGs recorded from mjpgd's own /stream (${frames.from}), mean ${(frames.meanBytes / 1024).toFixed(1)} KB (${(frames.minBytes / 1024).toFixed(1)}-${(frames.maxBytes / 1024).toFixed(1)} KB)${frames.recorded ? '' : ', cached'} in ${path.relative(ROOT, frames.dir)}${opt.device ? `; camera rate ${frames.fps} fps, the floor plays them at that rate` : ''}`);
+
+  if (opt.arm) return mainArm(opt, { frames, bins, mach, started, say });
 
   const perfInfo = await perfCyclesAvailable();
   say(`perf stat -e cycles: ${perfInfo.available ? 'available, counting mjpgd in the 1-viewer scenario' : `not available (${perfInfo.reason})`}`);
@@ -268,6 +284,39 @@ async function main() {
   fs.writeFileSync(`${base}.svg`, chartSvg(results, { title: `mjpgd vs C floor, 640x480 @ ${FPS} fps, ${(frames.meanBytes / 1024).toFixed(0)} KB frames (${mach.arch}, ${mach.cores} cores)` }));
   fs.writeFileSync(`${base}.txt`, out.trimStart() + '\n');
   say(`\nwrote ${path.relative(process.cwd(), jsonPath)}, ${path.relative(process.cwd(), `${base}.svg`)}, ${path.relative(process.cwd(), `${base}.txt`)} (${report.elapsedS} s)`);
+  if (problems.length) process.exit(1);
+}
+
+/** --arm: the emulated ARMv7 run (bench/arm.mjs); prints its report and writes the bench JSON. */
+async function mainArm(opt, { frames, bins, mach, started, say }) {
+  if (opt.device) fail('--arm serves the recorded frames (folder source); --device is not supported with it');
+  const arm = await runArm({ frames, bins, quick: opt.quick, smoke: opt.smoke, duration: opt.duration, warmup: opt.warmup, ipc: opt.ipc, cpu: opt.armCpu, verbose: opt.verbose, say });
+  const out = ['', ...arm.text].join('\n');
+  say(out);
+  const problems = [];
+  for (const r of arm.json.results) {
+    if (r.viewers > 0 && r.viewerFrames === 0) problems.push(`${r.server} delivered no frames to ${r.viewers} viewers in the ARM guest`);
+    if (r.badParts) problems.push(`${r.server} sent ${r.badParts} malformed parts in the ARM guest`);
+  }
+  for (const p of problems) say(`PROBLEM: ${p}`);
+  const jsonPath = path.resolve(opt.json ?? path.join(BENCH_DIR, 'results', `bench-arm-${stamp()}.json`));
+  fs.mkdirSync(path.dirname(jsonPath), { recursive: true });
+  const report = {
+    bench: 'mjpgd',
+    schema: 1,
+    date: new Date().toISOString(),
+    commit: gitCommit(),
+    machine: mach,
+    options: { arm: true, quick: opt.quick, smoke: opt.smoke, duration: opt.duration, warmup: opt.warmup, width: 640, height: 480, fps: 30, ipc: opt.ipc, armCpu: opt.armCpu },
+    frames: { count: frames.count, meanBytes: frames.meanBytes, minBytes: frames.minBytes, maxBytes: frames.maxBytes, from: frames.from },
+    arm: arm.json,
+    budget: { text: arm.json.line, ...arm.json.share },
+    problems,
+    elapsedS: Math.round((Date.now() - started) / 100) / 10,
+  };
+  fs.writeFileSync(jsonPath, JSON.stringify(report, null, 2) + '\n');
+  fs.writeFileSync(jsonPath.replace(/\.json$/, '.txt'), out.trimStart() + '\n');
+  say(`\nwrote ${path.relative(process.cwd(), jsonPath)} (${report.elapsedS} s)`);
   if (problems.length) process.exit(1);
 }
 

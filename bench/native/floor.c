@@ -5,7 +5,7 @@
  * one frame in flight per client (busy clients skip). mjpgd's figures are reported as ratios to this.
  *
  * Build: gcc -O2 -Wall -Wextra -o floor floor.c
- * Usage: floor --port P --fps F --frames DIR [--duration SEC]
+ * Usage: floor --port P --fps F --frames DIR [--duration SEC] [--host IPV4 (127.0.0.1)]
  * Prints "listening <port>" when ready, one JSON line of totals on SIGTERM/SIGINT/duration end, and a
  * snapshot line of the same totals ("final":false) on each SIGUSR1.
  */
@@ -302,20 +302,21 @@ static void print_stats(uint64_t t0, int final) {
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: floor --port P --fps F --frames DIR [--duration SEC]\n");
+    fprintf(stderr, "usage: floor --port P --fps F --frames DIR [--duration SEC] [--host IPV4]\n");
     exit(2);
 }
 
 int main(int argc, char **argv) {
     int port = -1;
     double fps = 0, duration = 0;
-    const char *dir = NULL;
+    const char *dir = NULL, *host = "127.0.0.1";
     for (int i = 1; i < argc; i++) {
         if (i + 1 >= argc) usage();
         if (!strcmp(argv[i], "--port")) port = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--fps")) fps = atof(argv[++i]);
         else if (!strcmp(argv[i], "--frames")) dir = argv[++i];
         else if (!strcmp(argv[i], "--duration")) duration = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--host")) host = argv[++i];
         else usage();
     }
     if (port < 0 || port > 65535 || fps <= 0 || !dir) usage();
@@ -350,7 +351,7 @@ int main(int argc, char **argv) {
     int one = 1;
     setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) usage();
     if (bind(lfd, (struct sockaddr *)&addr, sizeof addr) < 0) die("bind");
     if (listen(lfd, 4096) < 0) die("listen");
     socklen_t alen = sizeof addr;
