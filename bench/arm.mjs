@@ -161,7 +161,7 @@ async function bootGuest({ prep, initrd, runDir, hostPort, cpu, memMb, say, verb
       // Kernel messages and qemu's -icount align notes ("The guest is now late by ...") are not output.
       if (/^\[\s*\d+\.\d+\] |^Warning: The guest is now late/.test(line)) continue;
       console_.push(line);
-      if (waiter && waiter.match(line)) {
+      if (waiter?.match(line)) {
         const w = waiter;
         waiter = null;
         w.resolve(console_.splice(0));
