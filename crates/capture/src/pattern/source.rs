@@ -136,23 +136,22 @@ impl FrameSource for PatternSource {
         }
         let seq = self.seq;
         self.seq += 1;
-        let Some(slot) = self.pool.claim() else {
+        // Its own handle on the pool, so the claim doesn't hold `self` borrowed while drawing.
+        let pool = self.pool.clone();
+        let Some(mut claim) = pool.claim() else {
             // JS holds every buffer: skip this picture rather than wait and fall behind.
             CaptureStats::add(&stats.dropped, 1);
             return Ok(None);
         };
         let timestamp_us = now_us();
         self.draw(seq, timestamp_us);
-        let out = self.pool.claimed_bytes(slot);
-        let end = out.len() - TAILROOM;
-        match self.encoder.encode(&self.canvas.image(), &mut out[HEADROOM..end]) {
+        match self.encoder.encode(&self.canvas.image(), claim.room()) {
             Ok(length) => {
-                self.pool.lease(slot);
                 CaptureStats::add(&stats.captured, 1);
-                Ok(Some(Frame { slot: slot as u32, offset: HEADROOM as u32, length: length as u32, seq, timestamp_us }))
+                Ok(Some(claim.lease(length, seq, timestamp_us)))
             }
+            // The claim goes out of scope: the slot is free again.
             Err(e) => {
-                self.pool.unclaim(slot);
                 let kind = match e {
                     EncodeError::OutputTooSmall { .. } => CaptureErrorKind::Unsupported,
                     _ => CaptureErrorKind::Io,
@@ -174,6 +173,8 @@ mod tests {
 
     fn jpeg_of(src: &PatternSource, f: &Frame) -> Vec<u8> {
         let (ptr, len) = src.slots().region(f.slot as usize);
+        // SAFETY: the frame's slot is leased to the test (nothing writes it), and the source, which
+        // owns the memory, outlives the slice.
         let slot = unsafe { std::slice::from_raw_parts(ptr, len) };
         slot[f.offset as usize..(f.offset + f.length) as usize].to_vec()
     }
