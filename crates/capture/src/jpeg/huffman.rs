@@ -85,7 +85,7 @@ pub fn insert_huffman_tables(jpeg: &[u8], out: &mut [u8]) -> Option<usize> {
 mod tests {
     use super::*;
     use crate::jpeg::{find_end, has_huffman_tables};
-    use crate::pattern::Canvas;
+    use crate::pattern::canvas;
 
     /// Removes every DHT segment, as a UVC camera's frame would come.
     fn strip_dht(jpeg: &[u8]) -> Vec<u8> {
@@ -105,7 +105,7 @@ mod tests {
 
     #[test]
     fn restores_exactly_the_tables_libjpeg_writes() {
-        let canvas = Canvas::new(64, 48);
+        let canvas = canvas(64, 48);
         let mut original = vec![0; 64 * 1024];
         let n = crate::jpeg::Encoder::new(80).encode(&canvas.image(), &mut original).unwrap();
         let original = &original[..n];
@@ -121,7 +121,7 @@ mod tests {
     #[test]
     fn refuses_garbage_and_small_outputs() {
         assert_eq!(insert_huffman_tables(b"not a jpeg", &mut [0; 1024]), None);
-        let canvas = Canvas::new(16, 16);
+        let canvas = canvas(16, 16);
         let mut jpeg = vec![0; 16 * 1024];
         let n = crate::jpeg::Encoder::new(80).encode(&canvas.image(), &mut jpeg).unwrap();
         assert_eq!(insert_huffman_tables(&jpeg[..n], &mut [0; 100]), None);

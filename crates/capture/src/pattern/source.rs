@@ -1,6 +1,7 @@
 //! The test pattern as a frame source: a sweeping bar, the frame number and the time, encoded on
 //! the capture thread into the shared pool, paced to the requested rate.
-use super::canvas::{rgb, Canvas, BLACK, WHITE};
+use super::draw::{canvas, rgb, text_height, text_width, BLACK, WHITE};
+use crate::jpeg::Planes;
 use crate::frame::{now_us, Frame};
 use crate::jpeg::{EncodeError, Encoder};
 use crate::pool::{SlotPool, HEADROOM, TAILROOM};
@@ -22,8 +23,8 @@ pub struct PatternSource {
     opts: PatternOptions,
     pool: Arc<SlotPool>,
     encoder: Encoder,
-    background: Canvas,
-    canvas: Canvas,
+    background: Planes,
+    canvas: Planes,
     seq: u64,
     next_due: Instant,
 }
@@ -44,7 +45,7 @@ impl PatternSource {
         // Worst case for a noisy picture at quality 100 is about 3 bytes per pixel; the pattern is
         // far below that, and an oversized frame is reported, not written past the slot.
         let capacity = HEADROOM + w * h * 3 / 2 + 4096 + TAILROOM;
-        let mut background = Canvas::new(w, h);
+        let mut background = canvas(w, h);
         let (_, cb, cr) = rgb(20, 40, 90);
         background.fill_ramp(40, 110, (cb, cr));
         let bar_w = w.div_ceil(BAR_COLORS.len());
@@ -58,7 +59,7 @@ impl PatternSource {
         Ok(PatternSource {
             pool: Arc::new(SlotPool::new(opts.buffers.clamp(2, 32), capacity)),
             encoder: Encoder::new(opts.quality),
-            canvas: Canvas::new(w, h),
+            canvas: canvas(w, h),
             background,
             seq: 0,
             next_due: Instant::now(),
@@ -67,7 +68,7 @@ impl PatternSource {
     }
 
     fn draw(&mut self, seq: u64, timestamp_us: u64) {
-        let (w, h) = (self.canvas.width, self.canvas.height);
+        let (w, h) = (self.canvas.width(), self.canvas.height());
         self.canvas.clone_from(&self.background);
         // The bar crosses the picture in two seconds whatever the rate, so motion is visible.
         let period = (self.opts.fps * 2.0).max(2.0) as u64;
@@ -75,13 +76,13 @@ impl PatternSource {
         let x = ((seq % period) as usize * (w + bar_w)) / period as usize;
         self.canvas.fill_rect(x.saturating_sub(bar_w), 0, bar_w.min(x.max(1)), h * 3 / 4, WHITE);
         let scale = (w / 160).max(1);
-        let text_y = h / 2 - Canvas::text_height(scale);
+        let text_y = h / 2 - text_height(scale);
         let frame_text = format!("FRAME {seq:08}");
-        let tw = Canvas::text_width(&frame_text, scale);
-        self.canvas.fill_rect(8, text_y - 4, tw + 8, Canvas::text_height(scale) * 3 + 8, BLACK);
+        let tw = text_width(&frame_text, scale);
+        self.canvas.fill_rect(8, text_y - 4, tw + 8, text_height(scale) * 3 + 8, BLACK);
         self.canvas.draw_text(12, text_y, scale, &frame_text, WHITE);
         let clock = clock_text(timestamp_us);
-        self.canvas.draw_text(12, text_y + Canvas::text_height(scale) * 3 / 2, scale, &clock, rgb(255, 230, 0));
+        self.canvas.draw_text(12, text_y + text_height(scale) * 3 / 2, scale, &clock, rgb(255, 230, 0));
     }
 
     fn wait_until_due(&mut self, stop: &AtomicBool) -> bool {

@@ -2,10 +2,10 @@
 //! raw formats encoded once per frame into the shared pool.
 use super::device::{Device, DeviceFormat};
 use super::buffers::DriverBuffers;
-use super::raw::Planes;
+use super::raw::raw_planes;
 use super::sys::*;
 use crate::frame::{now_us, Frame};
-use crate::jpeg::{find_end, has_huffman_tables, insert_huffman_tables, Encoder, HUFFMAN_SEGMENTS_LEN};
+use crate::jpeg::{find_end, has_huffman_tables, insert_huffman_tables, Encoder, Planes, HUFFMAN_SEGMENTS_LEN};
 use crate::pool::{SlotPool, HEADROOM, TAILROOM};
 use crate::source::{CaptureError, CaptureErrorKind, CaptureStats, FrameSource, SharedSlots, SourceInfo};
 use std::os::fd::AsRawFd;
@@ -198,7 +198,7 @@ impl V4l2Source {
         // one write), else the driver's own MMAP buffers.
         let driver = DriverBuffers::user(&dev, count, format.size_image as usize).or_else(|_| DriverBuffers::map(&dev, count))?;
         let (w, h) = (format.width as usize, format.height as usize);
-        let encoder = (!passthrough).then(|| (Encoder::new(opts.quality), Planes::new(w, h, if format.fourcc == NV12 { 2 } else { 1 })));
+        let encoder = (!passthrough).then(|| (Encoder::new(opts.quality), raw_planes(w, h, if format.fourcc == NV12 { 2 } else { 1 })));
         // Zero-copy passthrough needs the pool only for frames missing their Huffman tables, so a
         // small one; copying passthrough puts every frame there.
         let (pool_slots, pool_bytes) = if copy {
