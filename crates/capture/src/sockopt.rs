@@ -96,9 +96,11 @@ fn is_listening_tcp_on(fd: c_int, port: u16) -> bool {
     if unsafe { libc::getsockname(fd, &mut addr as *mut _ as *mut libc::sockaddr, &mut len) } != 0 {
         return false;
     }
-    // SAFETY: ss_family says which address type the kernel wrote; sockaddr_storage is aligned for both.
     let bound = match addr.ss_family as c_int {
+        // SAFETY: ss_family says the kernel wrote a sockaddr_in; sockaddr_storage is large and
+        // aligned enough for it.
         libc::AF_INET => u16::from_be(unsafe { (*(&addr as *const _ as *const libc::sockaddr_in)).sin_port }),
+        // SAFETY: likewise, a sockaddr_in6.
         libc::AF_INET6 => u16::from_be(unsafe { (*(&addr as *const _ as *const libc::sockaddr_in6)).sin6_port }),
         _ => return false,
     };

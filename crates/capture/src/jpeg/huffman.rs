@@ -1,5 +1,6 @@
 //! The standard Huffman tables (JPEG spec, Annex K.3), for MJPEG cameras that leave them out: the
 //! USB video class lets a camera omit them, and browsers then can't decode the frames.
+use super::inspect::start_of_scan;
 
 const DC_LUMA_BITS: [u8; 16] = [0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0];
 const DC_CHROMA_BITS: [u8; 16] = [0, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0];
@@ -39,25 +40,6 @@ const TABLES: [(u8, &[u8; 16], &[u8]); 4] = [
 
 /// Bytes the DHT segments add.
 pub const HUFFMAN_SEGMENTS_LEN: usize = 4 * (2 + 2 + 1 + 16) + 12 + 162 + 12 + 162;
-
-/// Offset of the SOS marker, if the header before it is well formed.
-fn start_of_scan(jpeg: &[u8]) -> Option<usize> {
-    if jpeg.len() < 4 || jpeg[0] != 0xFF || jpeg[1] != 0xD8 {
-        return None;
-    }
-    let mut i = 2;
-    while i + 4 <= jpeg.len() {
-        if jpeg[i] != 0xFF {
-            return None;
-        }
-        match jpeg[i + 1] {
-            0xFF => i += 1,
-            0xDA => return Some(i),
-            _ => i += 2 + u16::from_be_bytes([jpeg[i + 2], jpeg[i + 3]]) as usize,
-        }
-    }
-    None
-}
 
 /// Copies `jpeg` into `out` with the standard Huffman tables inserted before the scan.
 /// Returns the new length, or None if the header is malformed or `out` is too small.

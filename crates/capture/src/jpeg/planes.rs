@@ -41,11 +41,6 @@ impl Planes {
         self.vsub
     }
 
-    /// Rows of chroma.
-    pub fn chroma_rows(&self) -> usize {
-        self.height.div_ceil(self.vsub)
-    }
-
     /// The `width` visible luma samples of `row`.
     pub fn luma_row(&mut self, row: usize) -> &mut [u8] {
         let start = row * self.y_stride;

@@ -259,36 +259,27 @@ pub struct v4l2_control {
     pub value: i32,
 }
 
-// SAFETY (all impls below): each struct above is #[repr(C)], laid out as in linux/videodev2.h
-// (sizes checked by the test below), and holds only integers, byte/integer arrays, unions of those
-// and `libc::timeval` (two integers); all-zero bytes and anything the kernel writes are values.
-unsafe impl IoctlArg for v4l2_capability {}
-unsafe impl IoctlArg for v4l2_fmtdesc {}
-unsafe impl IoctlArg for v4l2_format {}
-unsafe impl IoctlArg for v4l2_requestbuffers {}
-unsafe impl IoctlArg for v4l2_buffer {}
-unsafe impl IoctlArg for v4l2_streamparm {}
-unsafe impl IoctlArg for v4l2_frmsizeenum {}
-unsafe impl IoctlArg for v4l2_frmivalenum {}
-unsafe impl IoctlArg for v4l2_queryctrl {}
-unsafe impl IoctlArg for v4l2_control {}
-// SAFETY: a plain integer (the buffer type STREAMON/STREAMOFF take).
-unsafe impl IoctlArg for c_int {}
+/// Marks hand-laid structs as ioctl arguments; `plain` ones also as pointer-free.
+macro_rules! ioctl_args {
+    ($($t:ty),* $(,)?) => {$(
+        // SAFETY: each struct given is #[repr(C)] and laid out as in linux/videodev2.h (sizes
+        // checked by the test below), and holds only integers, integer arrays, unions of those and
+        // `libc::timeval` (two integers): all-zero bytes and anything the kernel writes are values.
+        unsafe impl IoctlArg for $t {}
+    )*};
+    (plain: $($t:ty),* $(,)?) => {$(
+        ioctl_args!($t);
+        // SAFETY: no field of these is a pointer, whatever the other fields say, and the kernel
+        // reads them as fixed-size records (v4l2_streamparm's union holds only v4l2_captureparm and
+        // raw bytes; c_int is STREAMON's buffer type).
+        unsafe impl PlainArg for $t {}
+    )*};
+}
 
-// SAFETY (all impls below): none of these structs has a pointer field, and the kernel reads them as
-// fixed-size records; v4l2_streamparm's union holds only v4l2_captureparm and raw bytes.
-// Not here: v4l2_format (its union holds struct v4l2_window, whose clip list and bitmap are user
-// addresses the kernel writes for overlay buffer types) and v4l2_buffer (`m.userptr`, `m.planes`).
-unsafe impl PlainArg for v4l2_capability {}
-unsafe impl PlainArg for v4l2_fmtdesc {}
-unsafe impl PlainArg for v4l2_requestbuffers {}
-unsafe impl PlainArg for v4l2_streamparm {}
-unsafe impl PlainArg for v4l2_frmsizeenum {}
-unsafe impl PlainArg for v4l2_frmivalenum {}
-unsafe impl PlainArg for v4l2_queryctrl {}
-unsafe impl PlainArg for v4l2_control {}
-// SAFETY: a plain integer.
-unsafe impl PlainArg for c_int {}
+ioctl_args!(plain: v4l2_capability, v4l2_fmtdesc, v4l2_requestbuffers, v4l2_streamparm, v4l2_frmsizeenum, v4l2_frmivalenum, v4l2_queryctrl, v4l2_control, c_int);
+// Not plain: v4l2_format's union holds struct v4l2_window, whose clip list and bitmap are user
+// addresses the kernel writes for overlay types; v4l2_buffer has `m.userptr` and `m.planes`.
+ioctl_args!(v4l2_format, v4l2_buffer);
 
 /// An ioctl request number that takes a `T`. Only this module makes them, each from `T`'s own size,
 /// so the size the kernel copies always matches the argument passed with it.
