@@ -3,7 +3,7 @@
 use mjpgd_capture::jpeg::Encoder;
 use mjpgd_capture::pattern::{render_offline, PatternOptions};
 use mjpgd_capture::supervisor::Still;
-use mjpgd_capture::v4l2::{Device, V4l2Options};
+use mjpgd_capture::v4l2::{Device, Memory, V4l2Options};
 use mjpgd_capture::{CaptureError, Command, Delivery, Event, Frame, SharedSlots, SourceSpec, Supervisor, SupervisorOptions};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -68,7 +68,11 @@ fn to_js_info(i: &mjpgd_capture::SourceInfo) -> SourceInfo {
         card: i.card.clone(),
         notes: i.notes.clone(),
         offered: i.offered.clone(),
-        buffers: i.buffers.clone(),
+        buffers: match i.buffers {
+            Some(Memory::UserPtr) => "userptr".into(),
+            Some(Memory::Mmap) => "mmap".into(),
+            None => String::new(),
+        },
         pool_size: i.frame_slots,
         copied: i.copied,
     }
@@ -260,7 +264,7 @@ impl Camera {
             card: None,
             notes: vec![],
             offered: vec![],
-            buffers: String::new(),
+            buffers: None,
             frame_slots: options.buffers,
             copied: false,
         };

@@ -121,7 +121,7 @@ impl FrameSource for PatternSource {
             card: None,
             notes: vec![],
             offered: vec![],
-            buffers: String::new(),
+            buffers: None,
             frame_slots: self.pool.len() as u32,
             copied: false,
         }

@@ -7,3 +7,4 @@ pub mod sys;
 
 pub use device::{Control, Device, DeviceFormat};
 pub use source::{V4l2Options, V4l2Source};
+pub use sys::Memory;

@@ -234,7 +234,7 @@ impl V4l2Source {
             card: Some(dev.card.clone()),
             notes,
             offered: describe_modes(&dev, &formats, &format),
-            buffers: if in_our_memory { "userptr".into() } else { "mmap".into() },
+            buffers: Some(slots.driver.memory()),
             frame_slots: frame_slots as u32,
             copied: copy,
         };
