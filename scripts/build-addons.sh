@@ -16,7 +16,7 @@
 # (scripts/setup.sh --test installs them).
 #
 # Results are cached by a hash of the Rust sources and the toolchain (~/.cache/mjpgd-addons), and
-# cross builds share one cargo target dir (~/.cache/mjpgd-cross-target), so a rerun is quick.
+# cross builds keep a cargo target dir per checkout (~/.cache/mjpgd-cross-target/<hash>), so a rerun is quick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/debian.sh
@@ -95,9 +95,11 @@ for t in "${targets[@]}"; do
   else
     wrapper=$(cross_prepare "$t")
     triple=$(triple_of "$t"); env_triple=${triple//-/_}; upper=${env_triple^^}
-    # One target dir for all cross builds, kept between clones: only mjpgd's crates rebuild.
+    # One target dir for the cross builds of this checkout, kept between runs: only mjpgd's crates
+    # rebuild. Per checkout: two checkouts sharing one would reuse each other's build-script output.
+    target_dir="$MJPGD_CACHE/mjpgd-cross-target/$(pwd -P | sha1sum | cut -c1-12)"
     with_lock "$MJPGD_CACHE/mjpgd-cross-target.lock" env \
-      CARGO_TARGET_DIR="$MJPGD_CACHE/mjpgd-cross-target" \
+      CARGO_TARGET_DIR="$target_dir" \
       "CARGO_TARGET_${upper}_LINKER=$wrapper" "CC_${env_triple}=$wrapper" "AR_${env_triple}=$(gnu_of "$t")-ar" \
       bash -c "$(declare -f triple_of napi_build); napi_build $t"
   fi

@@ -143,7 +143,7 @@ describe('one server', () => {
       const v = openStream(server.port, { path, onPart: (_, v) => v.parts.length >= 2 && v.close() });
       await v.closed;
       assert.equal(v.error, null, path);
-      assert.equal(v.parts.length, 2, path);
+      assert.ok(v.parts.length >= 2, path);
     }
     assert.equal((await fetch(`${server.url}/?action=snapshot_1`)).status, 404, 'there is no input 1');
   });
@@ -228,7 +228,7 @@ if (NODE_TRANSPORT) {
       );
       const v = openStream(server.port, { onPart: (_, v) => v.parts.length >= 3 && v.close() });
       await v.closed;
-      assert.equal(v.parts.length, 3);
+      assert.ok(v.parts.length >= 3);
     });
 
     test('HTTP/1.0 on the main port: raw stream and snapshot, and curl -0', async () => {
@@ -237,7 +237,7 @@ if (NODE_TRANSPORT) {
       assert.equal(v.error, null);
       assert.match(v.head, /^HTTP\/1\.0 200 OK\r\n/);
       assert.doesNotMatch(v.head, /Content-Length|Transfer-Encoding/i);
-      assert.equal(v.parts.length, 5);
+      assert.ok(v.parts.length >= 5);
       const snap = await exchange(server.port, 'GET /snapshot HTTP/1.0\r\n\r\n');
       const [r] = responses(snap.data).list;
       assert.equal(r.statusLine, 'HTTP/1.0 200 OK');

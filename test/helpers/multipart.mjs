@@ -86,5 +86,6 @@ export async function readStream(url, { ms = 2000, maxParts = Infinity, onPart }
     clearTimeout(timer);
     ac.abort();
   }
-  return { status: res.status, headers: res.headers, parts: parser.parts, closedByServer };
+  // One read may carry more parts than asked for: the caller gets what it asked for.
+  return { status: res.status, headers: res.headers, parts: parser.parts.slice(0, maxParts), closedByServer };
 }
