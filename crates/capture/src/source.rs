@@ -7,7 +7,8 @@ use std::sync::Arc;
 /// address and size must stay fixed for the life of the source.
 pub trait SharedSlots: Send + Sync {
     fn count(&self) -> usize;
-    /// Address and size of a slot.
+    /// Address and size of a slot. Its bytes are the consumer's to read (and to write its part
+    /// header around the JPEG) only while the slot is leased to it; otherwise the source may write them.
     fn region(&self, slot: usize) -> (*mut u8, usize);
     /// Gives a leased slot back to the source. False if it was not leased (a no-op then).
     fn release(&self, slot: usize) -> bool;
