@@ -20,8 +20,9 @@ esac
 suite="${MJPGD_ARM_NODE_SUITE:-trixie}"
 command -v "$qemu" >/dev/null || { echo "arm-node: $qemu is missing (apt-get install qemu-user)" >&2; exit 1; }
 
-root="$MJPGD_CACHE/mjpgd-arm/$suite-$arch"
-deb_root "$suite" "$root" --deps "nodejs:$arch" "libjpeg62-turbo:$arch" >&2
+# deb_root keeps a finished root as it is: a new name when the package list changes (2: TurboJPEG).
+root="$MJPGD_CACHE/mjpgd-arm/$suite-$arch-2"
+deb_root "$suite" "$root" --deps "nodejs:$arch" "libjpeg62-turbo:$arch" "libturbojpeg0:$arch" >&2
 [[ -x "$root/usr/bin/node" ]] || { echo "arm-node: $root has no usr/bin/node" >&2; exit 1; }
 
 node="$MJPGD_CACHE/mjpgd-arm/node-$suite-$arch"

@@ -48,9 +48,10 @@ cross_prepare() {
   if command -v rustup >/dev/null; then
     rustup target list --installed | grep -qx "$(triple_of "$t")" || rustup target add "$(triple_of "$t")" >&2
   fi
-  sysroot="$MJPGD_CACHE/mjpgd-sysroot/$arch"
+  # deb_root keeps a finished root as it is: a new name when the package list changes (2: TurboJPEG).
+  sysroot="$MJPGD_CACHE/mjpgd-sysroot/$arch-2"
   deb_root bookworm "$sysroot" "libc6:$arch" "libc6-dev:$arch" "linux-libc-dev:$arch" "libgcc-s1:$arch" \
-    "libjpeg62-turbo:$arch" "libjpeg62-turbo-dev:$arch"
+    "libjpeg62-turbo:$arch" "libjpeg62-turbo-dev:$arch" "libturbojpeg0:$arch" "libturbojpeg0-dev:$arch"
   wrapper="$MJPGD_CACHE/mjpgd-sysroot/$arch-gcc"
   printf '#!/bin/sh\nexec %s --sysroot=%s "$@"\n' "$gnu-gcc" "$sysroot" >"$wrapper.tmp"
   chmod +x "$wrapper.tmp" && mv "$wrapper.tmp" "$wrapper"

@@ -27,8 +27,8 @@ for a in "$@"; do
   esac
 done
 
-RUNTIME_PACKAGES=(libjpeg62-turbo)
-BUILD_PACKAGES=(build-essential pkg-config libjpeg62-turbo-dev)
+RUNTIME_PACKAGES=(libjpeg62-turbo libturbojpeg0)
+BUILD_PACKAGES=(build-essential pkg-config libjpeg62-turbo-dev libturbojpeg0-dev)
 # curl and ffprobe read streams in tests; nginx and haproxy front the relay tier
 # (test/relay-tier.test.mjs); qemu-system, busybox, kmod, cpio, v4l-utils boot the test VM with real
 # V4L2 drivers (test/vm); chromium: test/viewer.test.mjs; systemd: systemd-analyze verify in

@@ -4,6 +4,9 @@ import { log } from './log';
 import type { FrameSource, SourceEvent, StillShot } from './sources/source';
 import { Fanout, type FanoutOptions } from './stream/fanout';
 import { SharedFrame } from './stream/frame';
+import { SameFrameFilter } from './stream/same-frames';
+import type { Orientation } from './transform/orientation';
+import { Transforms, turn } from './transform/transforms';
 
 export type CameraState = 'starting' | 'streaming' | 'offline' | 'paused' | 'released' | 'gave_up';
 
@@ -12,6 +15,10 @@ export interface CameraOptions extends Omit<FanoutOptions, 'maxFramesInPool' | '
   snapshotSize?: { width: number; height: number } | null;
   /** Called once when the supervisor gave up (max restarts): mjpgd exits with the reason. */
   onGaveUp?: (reason: string) => void;
+  /** --drop-same-frames: skip repeats of the previous frame, sending at least every Nth (0: off). */
+  dropSameFrames?: number;
+  /** --rotate/--flip: every camera frame and still turned (lossless) before anyone gets it. */
+  orientation?: Orientation;
 }
 
 /** A parsed ?size=: WxH, or 0x0 for "max". */
@@ -47,6 +54,11 @@ export class Camera {
   private poolLimit: number;
   /** Still requests in flight, by size: concurrent requests for one size share one mode switch. */
   private readonly stillsInFlight = new Map<string, Promise<StillShot>>();
+  private readonly sameFrames: SameFrameFilter | null;
+  /** Streams and snapshots in other orientations (?rotate=, ?flip=), each turned once per frame. */
+  readonly transforms: Transforms;
+  private readonly orientation: Orientation;
+  private readonly turned = { computed: 0, failed: 0 };
 
   constructor(
     readonly name: string,
@@ -55,6 +67,10 @@ export class Camera {
   ) {
     this.poolLimit = Math.max(1, source.poolSize - 2);
     this.fanout = new Fanout({ stallTimeoutMs: options.stallTimeoutMs, maxFramesInPool: this.poolLimit, onClients: (n) => source.setViewers?.(n) });
+    this.orientation = options.orientation ?? 'none';
+    // Turned frames are in memory of their own: no pool to protect.
+    this.transforms = new Transforms({ stallTimeoutMs: options.stallTimeoutMs, maxFramesInPool: 1000 });
+    this.sameFrames = (options.dropSameFrames ?? 0) > 1 ? new SameFrameFilter(options.dropSameFrames!) : null;
     let since = Date.now();
     this.ticker = setInterval(() => {
       // Over the time that really passed: timers drift, and 11 frames in 1.05 s is 10.5 fps, not 11.
@@ -73,10 +89,33 @@ export class Camera {
         // The state comes from events only: frames and events travel separately, so a frame can
         // still arrive after the event that closed the device.
         if (picture === null) this.framesThisSecond++;
-        this.fanout.publish(frame);
+        if (this.sameFrames) {
+          // After a picture (offline, paused) the camera's next frame always goes out.
+          if (picture !== null) this.sameFrames.reset();
+          else if (!this.sameFrames.pass(frame)) return frame.unref();
+        }
+        // Pictures carry text: they stay upright.
+        const out = this.orientation === 'none' || picture !== null ? frame : this.turnAll(frame);
+        if (!out) return;
+        this.fanout.publish(out);
+        this.transforms.publish(out);
       },
       event: (event) => this.onEvent(event),
     });
+  }
+
+  /** The camera's own --rotate/--flip; null (frame dropped, counted) when the JPEG can't be read. */
+  private turnAll(frame: SharedFrame): SharedFrame | null {
+    try {
+      const turned = turn(frame, this.orientation);
+      this.turned.computed++;
+      return turned;
+    } catch {
+      this.turned.failed++;
+      return null;
+    } finally {
+      frame.unref();
+    }
   }
 
   private onEvent(e: SourceEvent): void {
@@ -184,8 +223,10 @@ export class Camera {
     if (size && this.lifecycle !== 'paused' && this.controllable) {
       try {
         const s = await this.still(size);
-        // The still's own memory, never reused: writers may hold it as it is.
-        return { frame: new SharedFrame(0, Date.now() * 1000, s.jpeg, 0, s.jpeg.length, { release() {}, pooled: false }) };
+        // The still's own memory, never reused: writers may hold it as it is. Seq 0: not a stream frame.
+        const still = new SharedFrame(0, Date.now() * 1000, s.jpeg, 0, s.jpeg.length, { release() {}, pooled: false });
+        const out = this.orientation === 'none' ? still : this.turnAll(still);
+        return out ? { frame: out } : { status: 503, message: 'the still could not be turned (not a readable JPEG)' };
       } catch (e) {
         return { status: 503, message: (e as Error).message };
       }
@@ -208,9 +249,11 @@ export class Camera {
       error: this.error,
       errors: { count: this.errorCount, last: this.lastError },
       lastStill: this.lastStill,
-      counters: this.source.counters(),
+      counters: { ...this.source.counters(), ...(this.sameFrames ? { sameFramesDropped: this.sameFrames.dropped } : {}) },
       stream: totals,
-      clients: clientList,
+      transforms: { ...(this.orientation !== 'none' ? { camera: { orientation: this.orientation, computed: this.turned.computed, failed: this.turned.failed } } : {}), ...this.transforms.stats() },
+      // Viewers of a turned stream too (?rotate=, ?flip=), with their orientation.
+      clients: [...clientList, ...this.transforms.clientList()],
     };
   }
 
@@ -218,6 +261,7 @@ export class Camera {
   stop(): Promise<void> {
     clearInterval(this.ticker);
     this.fanout.close();
+    this.transforms.close();
     return Promise.resolve(this.source.stop());
   }
 }

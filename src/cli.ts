@@ -1,4 +1,7 @@
 // The `mjpgd` command: parse flags (strictly), start the camera and the server, stop cleanly on signals.
+import { orientation } from './transform/orientation';
+import { attachControls, CameraControls } from './controls/camera-controls';
+import { ControlStore } from './controls/store';
 import { Camera } from './camera';
 import { parseCommandLine } from './config/args';
 import { commandArgv } from './config/command';
@@ -93,11 +96,13 @@ export async function main(argv: string[]): Promise<void> {
   try {
     cameras = config.cameras.map(
       (c) =>
-        new Camera(c.name, openSource(c), {
+        new Camera(c.name, openSource(c, config.server.stateDir), {
           stallTimeoutMs: config.server.stallTimeout * 1000,
           snapshotSize: c.snapshotWidth !== null && c.snapshotHeight !== null ? { width: c.snapshotWidth, height: c.snapshotHeight } : null,
           // --max-restarts: exit non-zero with the reason, so systemd (Restart=on-failure) sees it.
           onGaveUp: (reason) => giveUp(reason),
+          dropSameFrames: c.dropSameFrames,
+          orientation: orientation(c.rotate, c.flip),
         }),
     );
     timelapses = config.cameras.flatMap((c, i) =>
@@ -167,11 +172,13 @@ function startFpsReport(camera: Camera): void {
 /** The frame source for one camera: a device or the test pattern, owned by a capture supervisor
  * (reopen with backoff, pause, idle release, stills, max restarts), JPEG files, a program's output,
  * or a relayed stream. Also used by the embeddable server (src/embed/server.ts). */
-export function openSource(c: CameraConfig): FrameSource {
+export function openSource(c: CameraConfig, stateDir: string | null = null): FrameSource {
   if (c.source === 'folder') return new FolderSource(c.folder!, c.fps);
   if (c.source === 'exec') return new ExecSource({ camera: c.name, argv: execArgv(c), width: c.width, height: c.height, fps: c.fps, frameTimeoutMs: c.frameTimeout * 1000 });
   if (c.source === 'http') return new HttpSource({ url: c.url!, user: c.urlUser, password: c.urlPassword, width: c.width, height: c.height, fps: c.fps });
-  return new NativeSource({
+  // The capture supervisor applies these after every open and stream-on; a set over HTTP updates them.
+  const controls = c.source === 'v4l2' ? new CameraControls(c.name, c.device!, c.controls, stateDir ? new ControlStore(stateDir, c.name) : null) : null;
+  const source = new NativeSource({
     source: c.source,
     device: c.device ?? undefined,
     format: c.format,
@@ -184,7 +191,13 @@ export function openSource(c: CameraConfig): FrameSource {
     maxRestarts: c.maxRestarts ?? undefined,
     idleReleaseMs: Math.round(c.idleRelease * 1000),
     warmup: c.stillWarmup,
+    controls: controls?.desired(),
   });
+  if (controls) {
+    controls.onChange((values) => source.setDesiredControls(values));
+    attachControls(source, controls);
+  }
+  return source;
 }
 
 /** The exec camera's program, resolved through PATH: a program that isn't there is a bad setting (exit 2). */

@@ -34,6 +34,13 @@ export interface CameraConfig {
   stillWarmup: number;
   snapshotWidth: number | null;
   snapshotHeight: number | null;
+  /** V4L2 control values by name (as v4l2-ctl spells them) or numeric id. */
+  controls: Record<string, number>;
+  /** Skip frames identical to the previous one, sending at least every Nth (0: off). */
+  dropSameFrames: number;
+  /** Clockwise quarter turns (0, 90, 180, 270) and a mirror after them, applied to every frame. */
+  rotate: 0 | 90 | 180 | 270;
+  flip: 'none' | 'h' | 'v';
   /** Timelapse stills: folder (null: off), seconds between stills, how many to keep (0: all). */
   timelapseDir: string | null;
   timelapseInterval: number;
@@ -62,6 +69,10 @@ export interface ServerConfig {
   password: string | null;
   passwordHash: string | null;
   token: string | null;
+  /** Where per-camera state (controls set over HTTP) is kept; null: nothing is remembered. */
+  stateDir: string | null;
+  /** Send "Server: MJPG-Streamer" (Octolapse enables its camera controls only for that). */
+  mjpgStreamerServerHeader: boolean;
 }
 
 export interface LogConfig {

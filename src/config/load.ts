@@ -175,6 +175,7 @@ function checkTogether(c: Config): void {
       throw new ConfigError(`camera ${cam.name}: url must be an http:// or https:// URL (got ${JSON.stringify(cam.url)})`);
     }
     if ((cam.urlUser === null) !== (cam.urlPassword === null)) throw new ConfigError(`camera ${cam.name}: --url-user and --url-password go together`);
+    if (![0, 90, 180, 270].includes(cam.rotate)) throw new ConfigError(`camera ${cam.name}: rotate must be 0, 90, 180 or 270 (got ${cam.rotate}) (camera.${cam.name}.rotate)`);
     if (cam.device !== null && !cam.device.startsWith('/')) {
       throw new ConfigError(`camera ${cam.name}: device must be an absolute path such as /dev/video0 (got ${JSON.stringify(cam.device)})`);
     }
@@ -194,7 +195,8 @@ export function printConfig(c: Config): string {
   const section = (sec: Section, values: Values) =>
     Object.fromEntries(
       settingsOf(sec)
-        .filter((s) => values[s.key] !== null && values[s.key] !== undefined)
+        // An empty table (no controls) would print as an empty [camera.<name>.controls] section.
+        .filter((s) => values[s.key] !== null && values[s.key] !== undefined && !(s.kind.type === 'controls' && Object.keys(values[s.key] as object).length === 0))
         .map((s) => [fileKey(s), s.secret ? '********' : maskUrlPassword(values[s.key])]),
     );
   const doc = {

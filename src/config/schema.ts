@@ -2,6 +2,8 @@
 // help text. The CLI, the TOML loader, the environment loader and --print-config are all built from
 // this table, so every flag has a file key and the other way round.
 
+import { parseControlValues } from '../controls/values';
+
 export type Section = 'server' | 'log' | 'camera';
 
 export type Kind =
@@ -13,7 +15,9 @@ export type Kind =
   | { type: 'enum'; values: readonly string[]; aliases?: Record<string, string> }
   | { type: 'list' }
   /** A program and its arguments: a list of strings, or one string (split into words where it is used). */
-  | { type: 'command' };
+  | { type: 'command' }
+  /** V4L2 control values: a table (name = value) in a file, "name=value,name=value" on the command line. */
+  | { type: 'controls' };
 
 export interface Setting {
   section: Section;
@@ -53,6 +57,8 @@ export const SETTINGS: readonly Setting[] = [
   { section: 'server', key: 'user', flag: 'user', kind: { type: 'string' }, default: null, describe: 'basic-auth user name (with --password or password_hash)' },
   { section: 'server', key: 'password', flag: 'password', kind: { type: 'string' }, default: null, describe: 'basic-auth password', secret: true },
   { section: 'server', key: 'passwordHash', flag: 'password-hash', kind: { type: 'string' }, default: null, describe: 'basic-auth password as scrypt$<salt-hex>$<hash-hex> (see mjpgd --hash-password)', secret: true },
+  { section: 'server', key: 'stateDir', flag: 'state-dir', kind: { type: 'path' }, default: null, describe: 'folder where mjpgd keeps what it must remember across restarts (camera controls set over HTTP: one small file per camera)' },
+  { section: 'server', key: 'mjpgStreamerServerHeader', flag: 'mjpg-streamer-server-header', kind: { type: 'bool' }, default: false, describe: 'send "Server: MJPG-Streamer" so clients that check it (Octolapse camera controls) treat mjpgd as mjpg-streamer' },
   { section: 'server', key: 'token', flag: 'token', kind: { type: 'string' }, default: null, describe: 'read-only access token accepted as ?token= (for <img> embedding)', secret: true },
   // [log]
   { section: 'log', key: 'level', flag: 'log-level', kind: { type: 'enum', values: LOG_LEVELS, aliases: { d: 'debug', i: 'info', w: 'warn', e: 'error', c: 'error', warning: 'warn', critical: 'error' } }, default: 'info', describe: 'debug, info, warn, error (or D, I, W, E, C)', aliases: ['d'] },
@@ -84,6 +90,10 @@ export const SETTINGS: readonly Setting[] = [
   { section: 'camera', key: 'stillWarmup', flag: 'still-warmup', kind: { type: 'int', min: 0, max: 100 }, default: 3, describe: 'frames skipped after the camera is (re)opened for a still or after idle release, so exposure settles' },
   { section: 'camera', key: 'snapshotWidth', flag: 'snapshot-width', kind: { type: 'int', min: 16, max: 8192 }, default: null, describe: 'plain /snapshot is a still at this width (with snapshot_height) while the stream keeps its size' },
   { section: 'camera', key: 'snapshotHeight', flag: 'snapshot-height', kind: { type: 'int', min: 16, max: 8192 }, default: null, describe: 'plain /snapshot is a still at this height (with snapshot_width)' },
+  { section: 'camera', key: 'controls', flag: 'controls', kind: { type: 'controls' }, default: {}, describe: 'V4L2 controls applied at start, after stream-on and after every reopen: brightness=120,focus_automatic_continuous=0 (names as v4l2-ctl spells them, or numeric ids); in a file a table [camera.<name>.controls]; values set over HTTP (saved in --state-dir) take precedence' },
+  { section: 'camera', key: 'dropSameFrames', flag: 'drop-same-frames', kind: { type: 'int', min: 0, max: 1000000 }, default: 0, describe: 'skip a frame identical to the previous one, but send at least every Nth so viewers do not time out (0: off)' },
+  { section: 'camera', key: 'rotate', flag: 'rotate', kind: { type: 'int', min: 0, max: 270 }, default: 0, describe: 'turn every frame clockwise by 0, 90, 180 or 270 degrees (lossless, no re-encoding; viewers may also ask with ?rotate=)' },
+  { section: 'camera', key: 'flip', flag: 'flip', kind: { type: 'enum', values: ['none', 'h', 'v'] }, default: 'none', describe: 'mirror every frame after --rotate: h (left-right), v (top-bottom) or none (lossless; also ?flip=)' },
   { section: 'camera', key: 'timelapseDir', flag: 'timelapse-dir', kind: { type: 'path' }, default: null, describe: 'save a still into this folder every --timelapse-interval seconds (and on POST /<name>/timelapse/frame)' },
   { section: 'camera', key: 'timelapseInterval', flag: 'timelapse-interval', kind: { type: 'number', min: 0.1, max: 86400 }, default: 60, describe: 'seconds between timelapse stills' },
   { section: 'camera', key: 'timelapseKeep', flag: 'timelapse-keep', kind: { type: 'int', min: 0, max: 10000000 }, default: 0, describe: 'timelapse stills to keep; older ones are deleted (0: keep all)' },
@@ -113,6 +123,8 @@ export function allowed(kind: Kind): string {
       return 'a comma-separated list';
     case 'command':
       return 'a command line or a list of strings';
+    case 'controls':
+      return 'control values: name=integer,name=integer (a table of name = integer in a file)';
     default:
       return 'a string';
   }
@@ -154,6 +166,12 @@ export function coerce(s: Setting, raw: unknown, where: string): unknown {
       if (Array.isArray(raw) && raw.length > 0 && raw.every((a) => typeof a === 'string') && raw[0] !== '') return raw;
       throw bad();
     }
+    case 'controls':
+      try {
+        return parseControlValues(raw);
+      } catch (e) {
+        throw new Error(`${where}: ${(e as Error).message}`);
+      }
     case 'path':
       if (typeof raw !== 'string' || raw === '') throw bad();
       return raw;

@@ -17,6 +17,8 @@ export function serverOptionsFrom(c: Config): ServerOptions {
     snapshotMaxDelayMs: s.snapshotMaxDelay,
     stallTimeoutMs: s.stallTimeout * 1000,
     basePath: s.basePath,
+    // Octolapse enables camera controls only when this starts with "MJPG-Streamer".
+    serverHeader: s.mjpgStreamerServerHeader ? 'MJPG-Streamer/0.2 (mjpgd)' : null,
     version: VERSION,
     tls: s.tlsCert && s.tlsKey ? { cert: s.tlsCert, key: s.tlsKey, passphrase: s.tlsPassphrase } : null,
     httpsPort: s.httpsPort,

@@ -3,6 +3,7 @@
 //
 //   const mjpgd = await startServer({ server: { port: 8080 }, cameras: [{ name: 'front', device: '/dev/video0' }] });
 //   console.log(mjpgd.urls);   // ... await mjpgd.close();
+import { orientation } from '../transform/orientation';
 import { Camera } from '../camera';
 import { openSource } from '../cli';
 import type { Config } from '../config/config';
@@ -31,7 +32,7 @@ function isConfig(c: Config | ConfigInput): c is Config {
 export async function startServer(config: Config | ConfigInput = {}): Promise<RunningServer> {
   const c = isConfig(config) ? config : configFrom(config);
   log.setLevel(c.log.level);
-  const cameras = c.cameras.map((cam) => new Camera(cam.name, openSource(cam), { stallTimeoutMs: c.server.stallTimeout * 1000 }));
+  const cameras = c.cameras.map((cam) => new Camera(cam.name, openSource(cam, c.server.stateDir), { stallTimeoutMs: c.server.stallTimeout * 1000, dropSameFrames: cam.dropSameFrames, orientation: orientation(cam.rotate, cam.flip) }));
   let server: HttpServer | null = null;
   let timelapses: Timelapse[] = [];
   try {

@@ -2,6 +2,7 @@
 // Each feature registers its paths here; the router (routes.ts → answer) applies auth, CORS, HEAD
 // and the method check, and every transport writes the returned answer the same way.
 import type { Camera } from '../camera';
+import { CONTROLS_ACTIONS } from './actions/controls';
 import { LIFECYCLE_ACTIONS } from './actions/lifecycle';
 import { TIMELAPSE_ACTIONS } from './actions/timelapse';
 
@@ -43,4 +44,5 @@ export function textAnswer(status: number, body: string, headers?: Record<string
 export const ACTIONS: Record<string, Action> = {
   ...LIFECYCLE_ACTIONS,
   ...TIMELAPSE_ACTIONS,
+  ...CONTROLS_ACTIONS,
 };

@@ -11,11 +11,14 @@ export type { BodyAnswer } from './actions';
 /** A multipart stream of one camera's frames. */
 export interface StreamAnswer {
   stream: { camera: Camera; options: ClientOptions };
+  /** Extra response headers (e.g. Server when mjpgd poses as mjpg-streamer). */
+  headers?: Record<string, string>;
 }
 
 /** One JPEG (a snapshot). The transport owns a reference to the frame and lets go when written. */
 export interface FrameAnswer {
   frame: SharedFrame;
+  headers?: Record<string, string>;
 }
 
 export type Answer = BodyAnswer | StreamAnswer | FrameAnswer;
@@ -38,6 +41,7 @@ export function statusLine(status: number): string {
 export function headOf(a: Answer, extra: readonly [string, string][] = []): { status: number; headers: [string, string][] } {
   // Cross-origin readers (Mainsail's and Fluidd's fetch workers) may read everything mjpgd serves.
   const common: [string, string][] = [['Cache-Control', NO_CACHE], ['Access-Control-Allow-Origin', '*'], ...extra];
+  const own = Object.entries(a.headers ?? {});
   if ('stream' in a) {
     return {
       status: 200,
@@ -47,13 +51,14 @@ export function headOf(a: Answer, extra: readonly [string, string][] = []): { st
         ['Pragma', 'no-cache'],
         // nginx passes the stream on as it comes instead of buffering it.
         ['X-Accel-Buffering', 'no'],
+        ...own,
       ],
     };
   }
   if ('frame' in a) {
-    return { status: 200, headers: [['Content-Type', 'image/jpeg'], ...common, ['X-Timestamp', formatTimestamp(a.frame.timestampUs)]] };
+    return { status: 200, headers: [['Content-Type', 'image/jpeg'], ...common, ['X-Timestamp', formatTimestamp(a.frame.timestampUs)], ...own] };
   }
-  return { status: a.status, headers: [['Content-Type', a.type], ...common, ...Object.entries(a.headers ?? {})] };
+  return { status: a.status, headers: [['Content-Type', a.type], ...common, ...own] };
 }
 
 /** Length of an answer's body (streams have none: they end with the connection). */

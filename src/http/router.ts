@@ -10,6 +10,9 @@ import { metricsText, METRICS_CONTENT_TYPE } from './metrics';
 import { parseRequest, streamOptions, type ParsedRequest } from './routes';
 import type { Request } from './request';
 import { viewerPage } from './viewer';
+import { orientationOf, type Orientation } from '../transform/orientation';
+import { turn } from '../transform/transforms';
+import type { SharedFrame } from '../stream/frame';
 
 export interface RouterOptions {
   /** Above this many stream clients (all cameras, all transports), newcomers get 503. */
@@ -20,6 +23,8 @@ export interface RouterOptions {
   auth: Auth;
   /** A path prefix a proxy may forward (e.g. "/webcam"); "" for none. */
   basePath: string;
+  /** A Server header on every answer (e.g. "MJPG-Streamer/0.2" for Octolapse); null for none. */
+  serverHeader?: string | null;
 }
 
 /** A stream viewer registered with its camera's fan-out. */
@@ -58,16 +63,21 @@ export class Router {
 
   /** What `req` gets. Never throws: a failing handler becomes a 500 with its message. */
   async answer(req: Request, body: Buffer = Buffer.alloc(0)): Promise<Answer> {
+    let answer: Answer;
     try {
-      return await this.route(req, body);
+      answer = await this.route(req, body);
     } catch (e) {
-      return errorAnswer(500, `internal error: ${(e as Error).message}`);
+      answer = errorAnswer(500, `internal error: ${(e as Error).message}`);
     }
+    const server = this.opts.serverHeader;
+    if (server) answer.headers = { ...answer.headers, Server: server };
+    return answer;
   }
 
   /** Registers a stream viewer (after the transport wrote the stream's head). */
   openStream(camera: Camera, sink: ClientSink, remoteAddress: string, transport: string, options: ClientOptions): StreamHandle {
-    const fanout = camera.fanout;
+    // A viewer of another orientation joins that orientation's fan-out (frames turned once for all).
+    const fanout = options.orientation && options.orientation !== 'none' ? camera.transforms.fanoutFor(options.orientation) : camera.fanout;
     const client = fanout.addClient(sink, { remoteAddress, transport, options });
     return { client, resume: () => fanout.resume(client), close: () => fanout.removeClient(client), stalled: () => fanout.removeStalled(client), copied: (n) => fanout.countCopied(n) };
   }
@@ -101,10 +111,17 @@ export class Router {
     if (denied) return denied;
     const method = req.method === 'HEAD' ? 'GET' : req.method;
     switch (parsed.route) {
-      case 'stream':
-        return this.refuseStream() ?? { stream: { camera, options: streamOptions(parsed.query) } };
-      case 'snapshot':
-        return this.snapshot(camera, parsed.query.get('size'));
+      case 'stream': {
+        const o = orientationOf(parsed.query);
+        if (typeof o !== 'string') return errorAnswer(400, o.error);
+        const options = streamOptions(parsed.query);
+        return this.refuseStream() ?? { stream: { camera, options: o === 'none' ? options : { ...options, orientation: o } } };
+      }
+      case 'snapshot': {
+        const o = orientationOf(parsed.query);
+        if (typeof o !== 'string') return errorAnswer(400, o.error);
+        return this.snapshot(camera, parsed.query.get('size'), o);
+      }
       case 'action':
         return action!.run({ camera, method, query: parsed.query, body });
       case 'state':
@@ -149,15 +166,25 @@ export class Router {
 
   /** A 503 when the viewer limit is reached, else null. */
   private refuseStream(): Answer | null {
-    const total = this.cameras.reduce((n, c) => n + c.fanout.clientCount, 0);
+    const turnedViewers = (c: Camera) => Object.values(c.transforms.stats()).reduce((n, t) => n + t.viewers, 0);
+    const total = this.cameras.reduce((n, c) => n + c.fanout.clientCount + turnedViewers(c), 0);
     if (total < this.opts.maxClients) return null;
     return errorAnswer(503, `too many viewers (limit ${this.opts.maxClients})`, { 'Retry-After': '10' });
   }
 
   /** A frame captured at most --snapshot-max-delay ms before now or the next one, or a still when
-   * ?size= (or snapshot_width/height) asks for one (the camera decides; 503 after 5 s). */
-  private async snapshot(camera: Camera, size: string | null): Promise<Answer> {
+   * ?size= (or snapshot_width/height) asks for one (the camera decides; 503 after 5 s); turned when
+   * ?rotate=/?flip= ask for it. */
+  private async snapshot(camera: Camera, size: string | null, orientation: Orientation = 'none'): Promise<Answer> {
     const r = await camera.snapshot(size, this.opts.snapshotMaxDelayMs);
+    if ('frame' in r && orientation !== 'none') {
+      // A stream frame is shared with that orientation's viewers (turned once per frame however
+      // many ask); a still (seq 0) is turned on its own.
+      const turned = r.frame.seq === 0 ? safeTurn(r.frame, orientation) : camera.transforms.frameFor(orientation, r.frame);
+      r.frame.unref();
+      if (turned) return { frame: turned };
+      return errorAnswer(503, `the frame of camera ${camera.name} could not be turned (not a readable JPEG)`, { 'Retry-After': '1' });
+    }
     if ('frame' in r) return r;
     return errorAnswer(r.status, `no frame from camera ${camera.name}: ${r.message}`, r.status === 503 ? { 'Retry-After': '5' } : undefined);
   }
@@ -193,6 +220,15 @@ export class Router {
     }
     this.controls.set(camera, { at: Date.now(), list });
     return { ...state, controls: list };
+  }
+}
+
+/** `frame` turned, or null when TurboJPEG can't read it. */
+function safeTurn(frame: SharedFrame, o: Orientation): SharedFrame | null {
+  try {
+    return turn(frame, o);
+  } catch {
+    return null;
   }
 }
 

@@ -45,14 +45,28 @@ function actionOf(value: string): { route: Route; index: number | null } {
   return { route: ACTIONS[m[1]], index: m[2] === undefined ? null : Number(m[2]) };
 }
 
-function routeOf(path: string, query: URLSearchParams, actionPaths: readonly string[]): { route: Route; index: number | null } {
+/** mjpg-streamer's control API (Octolapse uses it): `?action=command&plugin=N...` sets a control of
+ * input N, `/input_N.json` lists them. Served by the action registered as COMMAND_ACTION / "/input.json". */
+export const COMMAND_ACTION = '?action=command';
+const INPUT_JSON = /^\/input(?:_(\d{1,3}))?\.json$/;
+
+function inputIndex(raw: string | null | undefined): number | null {
+  return raw !== null && raw !== undefined && /^\d{1,3}$/.test(raw) ? Number(raw) : null;
+}
+
+function routeOf(path: string, query: URLSearchParams, actionPaths: readonly string[]): { route: Route; index: number | null; actionPath?: string } {
   if (path === '/' || path === '/index.html') {
     const action = query.get('action');
+    if (action?.startsWith('command') && actionPaths.includes(COMMAND_ACTION)) {
+      return { route: 'action', index: inputIndex(query.get('plugin')), actionPath: COMMAND_ACTION };
+    }
     if (action !== null) return actionOf(action);
     // ustreamer-style bare keys: /?stream, /?snapshot, /?info. Other keys (cache-busters) don't count.
     for (const key of ['stream', 'snapshot', 'info']) if (query.get(key) === '') return { route: ACTIONS[key], index: null };
     return { route: 'viewer', index: null };
   }
+  const input = INPUT_JSON.exec(path);
+  if (input && actionPaths.includes('/input.json')) return { route: 'action', index: inputIndex(input[1]), actionPath: '/input.json' };
   if (actionPaths.includes(path)) return { route: 'action', index: null };
   return { route: PATHS[path] ?? 'not-found', index: null };
 }
@@ -80,12 +94,13 @@ export function parseRequest(rawPath: string, rawQuery: string, table: RouteTabl
     if (slash < 0) return { route: 'redirect-slash', ...none, camera: first };
     const rest = url.slice(slash);
     const path = rest.length > 1 && rest.endsWith('/') ? rest.slice(0, -1) : rest;
-    const { route, index } = routeOf(path, query, table.actionPaths);
-    return { route, camera: first, cameraIndex: index, actionPath: route === 'action' ? path : null, query };
+    const { route, index, actionPath } = routeOf(path, query, table.actionPaths);
+    // Under /<name>/ the name picks the camera; an input number there is not another camera.
+    return { route, camera: first, cameraIndex: actionPath ? null : index, actionPath: route === 'action' ? (actionPath ?? path) : null, query };
   }
   const path = url.length > 1 && url.endsWith('/') ? url.slice(0, -1) : url;
-  const { route, index } = routeOf(path, query, table.actionPaths);
-  return { route, camera: null, cameraIndex: index, actionPath: route === 'action' ? path : null, query };
+  const { route, index, actionPath } = routeOf(path, query, table.actionPaths);
+  return { route, camera: null, cameraIndex: index, actionPath: route === 'action' ? (actionPath ?? path) : null, query };
 }
 
 /** Per-client options from the query string; unknown parameters are ignored. Flags take 1/true/yes,

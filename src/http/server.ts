@@ -29,6 +29,8 @@ export interface ServerOptions {
   redirectHttp: boolean;
   auth: AuthOptions;
   basePath: string;
+  /** Server header on every answer (null: none). */
+  serverHeader?: string | null;
   accessLog: boolean;
   /** TCP_NOTSENT_LOWAT for viewer connections (bytes); 0 leaves the kernel default. */
   unsentLimit: number;
@@ -62,6 +64,7 @@ export class HttpServer {
       version: opts.version,
       auth: new Auth(opts.auth),
       basePath: opts.basePath,
+      serverHeader: opts.serverHeader ?? null,
     });
     if (opts.tls) checkTls(opts.tls); // clear errors at start-up instead of a failed listen
     if (opts.transport === 'uws' && opts.stallTimeoutMs > UWS_IDLE_TIMEOUT_MS) {

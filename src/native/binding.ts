@@ -7,6 +7,7 @@ export type NativeCameraOptions = Binding.CameraOptions;
 export type NativeSourceInfo = Binding.SourceInfo;
 export type NativeCameraStats = Binding.CameraStats;
 export type NativeCameraEvent = Binding.CameraEvent;
+export type ControlValue = Binding.ControlValue;
 
 let loaded: typeof Binding | undefined;
 

@@ -2,7 +2,7 @@
 // reopen with backoff, offline and paused pictures, pause, idle release, stills, max restarts).
 // Here leases of pool slots become SharedFrames, zero copy, and the supervisor's typed events are
 // passed on.
-import { binding, type NativeCamera, type NativeCameraEvent, type NativeCameraOptions } from '../native/binding';
+import { binding, type ControlValue, type NativeCamera, type NativeCameraEvent, type NativeCameraOptions } from '../native/binding';
 import { SharedFrame } from '../stream/frame';
 import type { FrameSource, SourceCounters, SourceEventKind, SourceInfo, SourceListener, StillShot } from './source';
 
@@ -48,6 +48,11 @@ export class NativeSource implements FrameSource {
       },
       (event) => this.onEvent(event, listener),
     );
+  }
+
+  /** Controls the capture side applies after its next open and stream-on. */
+  setDesiredControls(controls: ControlValue[]): void {
+    this.camera.setDesiredControls(controls);
   }
 
   private onEvent(event: NativeCameraEvent, listener: SourceListener): void {

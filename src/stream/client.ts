@@ -1,5 +1,6 @@
 // One viewer of a stream, as the fan-out engine sees it: no HTTP, no uWS.
 import type { Chunks, SharedFrame } from './frame';
+import type { Orientation } from '../transform/orientation';
 
 /** Where a client's bytes go. The HTTP layer implements it over a uWS response or a Node socket. */
 export interface ClientSink {
@@ -18,6 +19,8 @@ export interface ClientOptions {
   advanceHeaders: boolean;
   /** Send the last frame once more when no newer one follows soon (WebKit shows a part late). */
   dualFinalFrames: boolean;
+  /** ?rotate= / ?flip=: the orientation this viewer gets (absent: the camera's own). */
+  orientation?: Orientation;
 }
 
 export interface ClientInfo {

@@ -14,6 +14,7 @@ function fakeCamera(name) {
   return {
     name,
     fanout,
+    transforms: { stats: () => ({}) },
     error: null,
     // As Camera.snapshot without a size: a fresh frame or the next one.
     snapshot: async (_size, maxDelayMs) => {

@@ -29,14 +29,14 @@ mount -t tmpfs -o mode=1777 tmpfs /tmp
 ip link set lo up # so 127.0.0.1 / ::1 work
 
 # Test devices. vivid: one instance with just a video-capture node whose only input is a webcam,
-# at /dev/video0. v4l2loopback: four devices, /dev/video10..13, with room for 8 buffers and
+# at /dev/video0. v4l2loopback: six devices, /dev/video10..15, with room for 8 buffers and
 # exclusive caps (output-only until a writer streams, capture-only after). One writer per device
-# per boot (a second one gets EINVAL), hence four.
+# per boot (a second one gets EINVAL), hence one per test that writes.
 modprobe vivid n_devs=1 node_types=0x1 vid_cap_nr=0 num_inputs=1 input_types=0 || fail "modprobe vivid"
-modprobe v4l2loopback devices=4 video_nr=10,11,12,13 exclusive_caps=1,1,1,1 max_buffers=8 \
-  card_label=loopback10,loopback11,loopback12,loopback13 || fail "modprobe v4l2loopback"
+modprobe v4l2loopback devices=6 video_nr=10,11,12,13,14,15 exclusive_caps=1,1,1,1,1,1 max_buffers=8 \
+  card_label=loopback10,loopback11,loopback12,loopback13,loopback14,loopback15 || fail "modprobe v4l2loopback"
 export MJPGD_VM=1 MJPGD_VM_VIVID=/dev/video0 MJPGD_VM_LOOPBACK=/dev/video10 \
-  MJPGD_VM_LOOPBACKS="/dev/video10 /dev/video11 /dev/video12 /dev/video13"
+  MJPGD_VM_LOOPBACKS="/dev/video10 /dev/video11 /dev/video12 /dev/video13 /dev/video14 /dev/video15"
 
 # The host folder, mounted at the same absolute path as on the host so that paths inside it
 # (node_modules, the built addon) resolve. run.env sets SHARE and CWD.

@@ -11,7 +11,7 @@ APT_PACKAGES="qemu-system-x86 busybox-static kmod cpio v4l-utils make gcc-12 lib
 # Programs copied into the VM with their libraries (add more with MJPGD_VM_EXTRA_BINS="curl ...").
 VM_BINS="v4l2-ctl node ${MJPGD_VM_EXTRA_BINS:-}"
 # Libraries native addons usually need, included even before any addon is built.
-BASE_LIBS="libstdc++.so.6 libgcc_s.so.1 libm.so.6 libc.so.6 libpthread.so.0 libdl.so.2 librt.so.1 libjpeg.so.62"
+BASE_LIBS="libstdc++.so.6 libgcc_s.so.1 libm.so.6 libc.so.6 libpthread.so.0 libdl.so.2 librt.so.1 libjpeg.so.62 libturbojpeg.so.0"
 # Kernel modules (plus their dependencies): test devices, and 9p over virtio to share the project.
 VM_MODULES="vivid videodev 9p 9pnet_virtio virtio_pci virtio_rng"
 

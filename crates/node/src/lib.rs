@@ -1,9 +1,10 @@
 //! N-API binding over mjpgd-capture. Thin by design: conversion of options, events and errors
 //! between JS and the capture core, nothing that `cargo test` on the core can't reach.
-use mjpgd_capture::jpeg::Encoder;
+use mjpgd_capture::jpeg::{transform_jpeg as transform_bytes, Encoder, Transform};
 use mjpgd_capture::pattern::{render_offline, PatternOptions};
 use mjpgd_capture::supervisor::Still;
-use mjpgd_capture::v4l2::{Device, Memory, V4l2Options};
+use mjpgd_capture::v4l2::controls::ctl_name;
+use mjpgd_capture::v4l2::{set_controls as set_device_controls, Device, DesiredControls, Memory, V4l2Options};
 use mjpgd_capture::{CaptureError, Command, Delivery, Event, Frame, SharedSlots, SourceSpec, Supervisor, SupervisorOptions};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -37,6 +38,19 @@ pub struct CameraOptions {
     pub idle_release_ms: Option<u32>,
     /// Frames skipped after opening for a still, after idle release and after pause.
     pub warmup: Option<u32>,
+    /// Controls (by v4l2-ctl name or numeric id) applied after every stream-on (source "v4l2").
+    pub controls: Option<Vec<ControlValue>>,
+}
+
+/// One control to set: its name as v4l2-ctl spells it (or the driver's label, or a numeric id).
+#[napi(object)]
+pub struct ControlValue {
+    pub name: String,
+    pub value: i32,
+}
+
+fn desired_of(list: Vec<ControlValue>) -> Vec<(String, i32)> {
+    list.into_iter().map(|c| (c.name, c.value)).collect()
 }
 
 #[napi(object)]
@@ -216,6 +230,8 @@ pub struct Camera {
     /// The newest generation whose slots JS wrapped: memory is wrapped once.
     wrapped: u32,
     next_still: AtomicU64,
+    /// Shared with the V4L2 options in the supervisor's spec: what every (re)open applies after stream-on.
+    desired: DesiredControls,
 }
 
 fn to_js_error(e: CaptureError) -> Error {
@@ -228,6 +244,8 @@ impl Camera {
     #[napi(constructor)]
     pub fn new(options: CameraOptions) -> Result<Camera> {
         let quality = options.quality.clamp(1, 100) as u8;
+        let desired: DesiredControls = Default::default();
+        *desired.lock().unwrap_or_else(|p| p.into_inner()) = desired_of(options.controls.unwrap_or_default());
         let spec = match options.source.as_str() {
             "testpattern" => SourceSpec::Pattern(PatternOptions {
                 width: options.width,
@@ -245,6 +263,7 @@ impl Camera {
                 quality,
                 buffers: options.buffers,
                 copy_drivers: options.copy_drivers.clone().unwrap_or_default(),
+                controls: desired.clone(),
             }),
             other => return Err(Error::new(Status::InvalidArg, format!("invalid_argument: unknown source kind {other:?}"))),
         };
@@ -275,6 +294,7 @@ impl Camera {
             info: Arc::new(Mutex::new(info)),
             wrapped: 0,
             next_still: AtomicU64::new(1),
+            desired,
         })
     }
 
@@ -344,6 +364,15 @@ impl Camera {
             }
         }));
         Ok(())
+    }
+
+    /// Replaces the controls applied after every (re)open and stream-on of this camera. Doesn't touch
+    /// the device now: setControls does that.
+    #[napi]
+    pub fn set_desired_controls(&self, controls: Vec<ControlValue>) {
+        // A poisoned lock only means a panic elsewhere mid-update; the list is still a plain Vec.
+        let mut d = self.desired.lock().unwrap_or_else(|p| p.into_inner());
+        *d = desired_of(controls);
     }
 
     /// Gives a frame's slot back. False if that slot was not leased, or its generation is gone.
@@ -429,14 +458,35 @@ impl Camera {
 #[napi(object)]
 pub struct ControlInfo {
     pub id: u32,
+    /// As v4l2-ctl spells it ("white_balance_automatic").
     pub name: String,
-    /// V4L2 control type: 1 integer, 2 boolean, 3 menu, 4 button, ...
+    /// As the driver names it ("White Balance, Automatic").
+    pub label: String,
+    /// V4L2 control type: 1 integer, 2 boolean, 3 menu, 4 button, 9 integer menu, ...
     pub kind: u32,
     pub minimum: i32,
     pub maximum: i32,
     pub step: i32,
     pub default: i32,
     pub value: Option<i32>,
+    /// V4L2_CTRL_FLAG_* (4 read-only, 16 inactive, ...).
+    pub flags: u32,
+    /// Menu controls: the valid values with their labels.
+    pub menu: Option<Vec<ControlMenuItem>>,
+}
+
+#[napi(object)]
+pub struct ControlMenuItem {
+    pub value: i32,
+    pub label: String,
+}
+
+/// A control after setControls: its v4l2-ctl name, id and the value the driver kept.
+#[napi(object)]
+pub struct ControlSet {
+    pub name: String,
+    pub id: u32,
+    pub value: i32,
 }
 
 /// Lists a device's controls. Works while the camera streams (controls need no exclusive access).
@@ -448,8 +498,11 @@ pub fn list_controls(device: String) -> Result<Vec<ControlInfo>> {
         .into_iter()
         .map(|c| ControlInfo {
             id: c.id,
-            name: c.name,
+            name: ctl_name(&c.name),
+            label: c.name,
             kind: c.kind,
+            flags: c.flags,
+            menu: (!c.menu.is_empty()).then(|| c.menu.into_iter().map(|m| ControlMenuItem { value: m.value, label: m.label }).collect()),
             minimum: c.minimum,
             maximum: c.maximum,
             step: c.step,
@@ -463,6 +516,25 @@ pub fn list_controls(device: String) -> Result<Vec<ControlInfo>> {
 #[napi]
 pub fn set_control(device: String, name: String, value: i32) -> Result<i32> {
     Device::open(&device).and_then(|dev| dev.set_control_named(&name, value)).map_err(to_js_error)
+}
+
+/// Sets several controls at once: all are checked first (unknown name, out of range → throws
+/// "invalid_argument: ..." naming the control and what it accepts, nothing set); if the driver then
+/// refuses one, the ones set before it are restored and the error names it.
+#[napi]
+pub fn set_controls(device: String, controls: Vec<ControlValue>) -> Result<Vec<ControlSet>> {
+    let dev = Device::open(&device).map_err(to_js_error)?;
+    let done = set_device_controls(&dev, &desired_of(controls)).map_err(to_js_error)?;
+    Ok(done.into_iter().map(|(c, value)| ControlSet { name: ctl_name(&c.name), id: c.id, value }).collect())
+}
+
+/// `jpeg` rotated or flipped without re-encoding (TurboJPEG, DCT domain): `op` is one of none,
+/// rotate90, rotate180, rotate270, fliph, flipv, transpose, transverse. Throws
+/// "invalid_argument: ..." for an unknown op or a JPEG TurboJPEG can't read.
+#[napi]
+pub fn transform_jpeg(jpeg: BufferSlice, op: String) -> Result<Buffer> {
+    let t = Transform::parse(&op).ok_or_else(|| Error::new(Status::InvalidArg, format!("invalid_argument: unknown transform {op:?}")))?;
+    transform_bytes(&jpeg, t).map(Buffer::from).map_err(|e| Error::new(Status::InvalidArg, format!("invalid_argument: {e}")))
 }
 
 /// The JPEG shown to viewers while their camera is away, with the reason in words.

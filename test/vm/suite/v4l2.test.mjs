@@ -107,11 +107,11 @@ describe('raw camera (vivid, YUYV) encoded once per frame', () => {
 
   test('controls are listed and one is set and read back', () => {
     const controls = native.listControls(VIVID);
-    const brightness = controls.find((c) => c.name === 'Brightness');
+    const brightness = controls.find((c) => c.name === 'brightness');
     assert.ok(brightness, `controls: ${controls.map((c) => c.name).join(', ')}`);
     const target = brightness.value === 200 ? 100 : 200;
     assert.equal(native.setControl(VIVID, 'brightness', target), target);
-    assert.equal(native.listControls(VIVID).find((c) => c.name === 'Brightness').value, target);
+    assert.equal(native.listControls(VIVID).find((c) => c.name === 'brightness').value, target);
     assert.throws(() => native.setControl(VIVID, 'no such control', 1), /no control named/);
   });
 

@@ -116,6 +116,7 @@ fn a_missing_device_gives_up_after_max_restarts_with_the_reason() {
         quality: 80,
         buffers: 4,
         copy_drivers: vec![],
+        controls: Default::default(),
     });
     let (mut sup, rx) = start(spec, SupervisorOptions { max_restarts: Some(2), ..Default::default() });
     let first = next(&rx, "failed", |e| match e {

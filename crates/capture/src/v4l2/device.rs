@@ -33,6 +33,16 @@ pub struct Control {
     pub step: i32,
     pub default: i32,
     pub value: Option<i32>,
+    /// V4L2_CTRL_FLAG_*: read-only, inactive (e.g. a manual value while its automatic mode is on), ...
+    pub flags: u32,
+    /// Menu and integer-menu controls: the valid values and their labels (values may have gaps).
+    pub menu: Vec<MenuItem>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MenuItem {
+    pub value: i32,
+    pub label: String,
 }
 
 fn c_str(bytes: &[u8]) -> String {
@@ -179,13 +189,16 @@ impl Device {
                 break;
             }
             id = q.id | CTRL_FLAG_NEXT_CTRL;
-            // 6 = control class headers; disabled controls can't be used.
-            if q.flags & CTRL_FLAG_DISABLED != 0 || q.type_ == 6 {
+            // Control class headers are not controls; disabled controls can't be used.
+            if q.flags & CTRL_FLAG_DISABLED != 0 || q.type_ == CTRL_TYPE_CTRL_CLASS {
                 continue;
             }
             let mut c = v4l2_control { id: q.id, value: 0 };
             let value = xioctl(self.fd(), VIDIOC_G_CTRL, &mut c).ok().map(|_| c.value);
+            let menu = if q.type_ == CTRL_TYPE_MENU || q.type_ == CTRL_TYPE_INTEGER_MENU { self.menu(&q) } else { vec![] };
             out.push(Control {
+                flags: q.flags,
+                menu,
                 id: q.id,
                 name: c_str(&q.name),
                 kind: q.type_,
@@ -195,6 +208,28 @@ impl Device {
                 default: q.default_value,
                 value,
             });
+        }
+        out
+    }
+
+    /// The items of a menu control; indexes the driver skips (EINVAL) are gaps, not the end.
+    fn menu(&self, q: &v4l2_queryctrl) -> Vec<MenuItem> {
+        let mut out = vec![];
+        if q.minimum < 0 || q.maximum < q.minimum || q.maximum - q.minimum > 255 {
+            return out;
+        }
+        for index in q.minimum..=q.maximum {
+            let mut m = v4l2_querymenu { id: q.id, index: index as u32, ..Default::default() };
+            if xioctl(self.fd(), VIDIOC_QUERYMENU, &mut m).is_err() {
+                continue;
+            }
+            let label = if q.type_ == CTRL_TYPE_INTEGER_MENU {
+                // The union holds a little-endian __s64 in its first 8 bytes.
+                i64::from_le_bytes(m.name[..8].try_into().expect("8 bytes")).to_string()
+            } else {
+                c_str(&m.name)
+            };
+            out.push(MenuItem { value: index, label });
         }
         out
     }
@@ -209,9 +244,20 @@ impl Device {
         self.set_control(control.id, value)
     }
 
+    /// S_CTRL's errors mean other things than open's (EACCES is not a missing group membership).
+    fn control_error(&self, err: std::io::Error) -> CaptureError {
+        use CaptureErrorKind::*;
+        match err.raw_os_error() {
+            Some(libc::EACCES) | Some(libc::EPERM) => CaptureError::new(InvalidArgument, format!("{}: the driver refuses this control now (inactive, e.g. a manual value while its automatic mode is on, or read-only)", self.path)),
+            Some(libc::EINVAL) | Some(libc::ERANGE) => CaptureError::new(InvalidArgument, format!("{}: the driver refuses this value ({err})", self.path)),
+            Some(libc::EBUSY) => CaptureError::new(Busy, format!("{}: the control can't change now (busy: the stream holds it)", self.path)),
+            _ => self.error("VIDIOC_S_CTRL", err),
+        }
+    }
+
     pub fn set_control(&self, id: u32, value: i32) -> Result<i32, CaptureError> {
         let mut c = v4l2_control { id, value };
-        xioctl(self.fd(), VIDIOC_S_CTRL, &mut c).map_err(|e| self.error("VIDIOC_S_CTRL", e))?;
+        xioctl(self.fd(), VIDIOC_S_CTRL, &mut c).map_err(|e| self.control_error(e))?;
         let mut r = v4l2_control { id, value: 0 };
         xioctl(self.fd(), VIDIOC_G_CTRL, &mut r).map_err(|e| self.error("VIDIOC_G_CTRL", e))?;
         Ok(r.value)
@@ -219,6 +265,6 @@ impl Device {
 }
 
 /// Turns a user's control name ("Brightness", "brightness", "white_balance_automatic") into a match key.
-fn control_key(name: &str) -> String {
+pub(crate) fn control_key(name: &str) -> String {
     name.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect()
 }

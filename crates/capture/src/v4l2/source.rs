@@ -1,5 +1,6 @@
 //! A V4L2 camera as a frame source: MJPEG passed through from the driver's buffers without a copy,
 //! raw formats encoded once per frame into the shared pool.
+use super::controls::{apply_controls, DesiredControls};
 use super::device::{Device, DeviceFormat};
 use super::buffers::DriverBuffers;
 use super::raw::raw_planes;
@@ -25,6 +26,10 @@ pub struct V4l2Options {
     /// Drivers (by the name QUERYCAP reports, case and punctuation ignored) whose buffers can't be
     /// leased: the writer may overwrite a buffer a reader still holds. v4l2loopback always is one.
     pub copy_drivers: Vec<String>,
+    /// Control values applied after every stream-on of this device. An Arc: clones of these options
+    /// (the supervisor reopens the camera from its spec) share it, so every reopen applies the values
+    /// last set over HTTP (the binding's Camera.setDesiredControls changes them).
+    pub controls: DesiredControls,
 }
 
 /// Drivers known not to honour V4L2 buffer ownership (v4l2loopback reports "v4l2 loopback").
@@ -224,6 +229,13 @@ impl V4l2Source {
         }
         let mut t: i32 = BUF_TYPE_VIDEO_CAPTURE as i32;
         xioctl(dev.fd(), VIDIOC_STREAMON, &mut t).map_err(|e| dev.error("VIDIOC_STREAMON", e))?;
+        // After stream-on: some UVC cameras ignore focus and exposure set before it.
+        let wanted = opts.controls.lock().map(|c| c.clone()).unwrap_or_default();
+        for outcome in apply_controls(&dev, &wanted) {
+            if let Err(why) = outcome.result {
+                notes.push(format!("control {}: {why}", outcome.asked));
+            }
+        }
         let info = SourceInfo {
             kind: "v4l2".into(),
             width: format.width,
@@ -504,7 +516,7 @@ mod tests {
 
     #[test]
     fn opening_a_missing_device_says_so() {
-        let opts = V4l2Options { device: "/dev/video-does-not-exist".into(), width: 640, height: 480, fps: 30.0, format: "auto".into(), quality: 80, buffers: 4, copy_drivers: vec![] };
+        let opts = V4l2Options { device: "/dev/video-does-not-exist".into(), width: 640, height: 480, fps: 30.0, format: "auto".into(), quality: 80, buffers: 4, copy_drivers: vec![], controls: Default::default() };
         let e = V4l2Source::open(&opts).err().unwrap();
         assert_eq!(e.kind, CaptureErrorKind::NotFound);
         assert!(e.message.contains("does not exist"));
@@ -512,7 +524,7 @@ mod tests {
 
     #[test]
     fn a_file_that_is_not_a_device_is_refused() {
-        let opts = V4l2Options { device: "/dev/null".into(), width: 640, height: 480, fps: 30.0, format: "auto".into(), quality: 80, buffers: 4, copy_drivers: vec![] };
+        let opts = V4l2Options { device: "/dev/null".into(), width: 640, height: 480, fps: 30.0, format: "auto".into(), quality: 80, buffers: 4, copy_drivers: vec![], controls: Default::default() };
         assert_eq!(V4l2Source::open(&opts).err().unwrap().kind, CaptureErrorKind::NotACaptureDevice);
     }
 }

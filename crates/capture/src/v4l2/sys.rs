@@ -21,6 +21,14 @@ pub const CAP_TIMEPERFRAME: u32 = 0x1000;
 pub const BUF_FLAG_ERROR: u32 = 0x0040;
 pub const CTRL_FLAG_NEXT_CTRL: u32 = 0x8000_0000;
 pub const CTRL_FLAG_DISABLED: u32 = 0x0001;
+pub const CTRL_FLAG_READ_ONLY: u32 = 0x0004;
+pub const CTRL_FLAG_INACTIVE: u32 = 0x0010;
+pub const CTRL_TYPE_INTEGER: u32 = 1;
+pub const CTRL_TYPE_BOOLEAN: u32 = 2;
+pub const CTRL_TYPE_MENU: u32 = 3;
+pub const CTRL_TYPE_BUTTON: u32 = 4;
+pub const CTRL_TYPE_CTRL_CLASS: u32 = 6;
+pub const CTRL_TYPE_INTEGER_MENU: u32 = 9;
 pub const FRMSIZE_TYPE_DISCRETE: u32 = 1;
 pub const FRMIVAL_TYPE_DISCRETE: u32 = 1;
 
@@ -259,6 +267,17 @@ pub struct v4l2_control {
     pub value: i32,
 }
 
+/// One menu item. The kernel declares it packed with a union of `name[32]` and `__s64 value`
+/// (integer menus); as bytes here, so the struct has no padding either way (44 bytes).
+#[repr(C)]
+#[derive(Default)]
+pub struct v4l2_querymenu {
+    pub id: u32,
+    pub index: u32,
+    pub name: [u8; 32],
+    pub reserved: u32,
+}
+
 /// Marks hand-laid structs as ioctl arguments; `plain` ones also as pointer-free.
 macro_rules! ioctl_args {
     ($($t:ty),* $(,)?) => {$(
@@ -276,7 +295,7 @@ macro_rules! ioctl_args {
     )*};
 }
 
-ioctl_args!(plain: v4l2_capability, v4l2_fmtdesc, v4l2_requestbuffers, v4l2_streamparm, v4l2_frmsizeenum, v4l2_frmivalenum, v4l2_queryctrl, v4l2_control, c_int);
+ioctl_args!(plain: v4l2_capability, v4l2_fmtdesc, v4l2_requestbuffers, v4l2_streamparm, v4l2_frmsizeenum, v4l2_frmivalenum, v4l2_queryctrl, v4l2_querymenu, v4l2_control, c_int);
 // Not plain: v4l2_format's union holds struct v4l2_window, whose clip list and bitmap are user
 // addresses the kernel writes for overlay types; v4l2_buffer has `m.userptr` and `m.planes`.
 ioctl_args!(v4l2_format, v4l2_buffer);
@@ -332,6 +351,7 @@ pub const VIDIOC_S_PARM: Request<v4l2_streamparm> = Request::read_write(22);
 pub const VIDIOC_G_CTRL: Request<v4l2_control> = Request::read_write(27);
 pub const VIDIOC_S_CTRL: Request<v4l2_control> = Request::read_write(28);
 pub const VIDIOC_QUERYCTRL: Request<v4l2_queryctrl> = Request::read_write(36);
+pub const VIDIOC_QUERYMENU: Request<v4l2_querymenu> = Request::read_write(37);
 pub const VIDIOC_ENUM_FRAMESIZES: Request<v4l2_frmsizeenum> = Request::read_write(74);
 pub const VIDIOC_ENUM_FRAMEINTERVALS: Request<v4l2_frmivalenum> = Request::read_write(75);
 
@@ -381,6 +401,8 @@ mod tests {
         assert_eq!(size_of::<v4l2_frmsizeenum>(), 44);
         assert_eq!(size_of::<v4l2_frmivalenum>(), 52);
         assert_eq!(size_of::<v4l2_queryctrl>(), 68);
+        assert_eq!(size_of::<v4l2_querymenu>(), 44);
+        assert_eq!(VIDIOC_QUERYMENU.number(), 0xc02c5625);
         // Known request numbers from videodev2.h on x86_64.
         assert_eq!(VIDIOC_QUERYCAP.number(), 0x80685600);
         assert_eq!(VIDIOC_S_FMT.number(), 0xc0d05605);
