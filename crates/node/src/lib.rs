@@ -512,12 +512,6 @@ pub fn list_controls(device: String) -> Result<Vec<ControlInfo>> {
         .collect())
 }
 
-/// Sets a control by name (case and punctuation ignored) and returns the value the driver kept.
-#[napi]
-pub fn set_control(device: String, name: String, value: i32) -> Result<i32> {
-    Device::open(&device).and_then(|dev| dev.set_control_named(&name, value)).map_err(to_js_error)
-}
-
 /// Sets several controls at once: all are checked first (unknown name, out of range → throws
 /// "invalid_argument: ..." naming the control and what it accepts, nothing set); if the driver then
 /// refuses one, the ones set before it are restored and the error names it.

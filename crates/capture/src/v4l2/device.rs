@@ -234,16 +234,6 @@ impl Device {
         out
     }
 
-    /// Sets a control by its name, ignoring case and punctuation ("brightness", "White Balance
-    /// Automatic"); returns the value the driver kept.
-    pub fn set_control_named(&self, name: &str, value: i32) -> Result<i32, CaptureError> {
-        let key = control_key(name);
-        let control = self.controls().into_iter().find(|c| control_key(&c.name) == key).ok_or_else(|| {
-            CaptureError::new(CaptureErrorKind::InvalidArgument, format!("{} has no control named {name:?}", self.path))
-        })?;
-        self.set_control(control.id, value)
-    }
-
     /// S_CTRL's errors mean other things than open's (EACCES is not a missing group membership).
     fn control_error(&self, err: std::io::Error) -> CaptureError {
         use CaptureErrorKind::*;

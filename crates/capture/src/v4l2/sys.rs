@@ -22,7 +22,6 @@ pub const BUF_FLAG_ERROR: u32 = 0x0040;
 pub const CTRL_FLAG_NEXT_CTRL: u32 = 0x8000_0000;
 pub const CTRL_FLAG_DISABLED: u32 = 0x0001;
 pub const CTRL_FLAG_READ_ONLY: u32 = 0x0004;
-pub const CTRL_FLAG_INACTIVE: u32 = 0x0010;
 pub const CTRL_TYPE_INTEGER: u32 = 1;
 pub const CTRL_TYPE_BOOLEAN: u32 = 2;
 pub const CTRL_TYPE_MENU: u32 = 3;
