@@ -39,9 +39,7 @@ impl SlotPool {
     /// `count` slots of `capacity` bytes each (headroom and tailroom included).
     pub fn new(count: usize, capacity: usize) -> SlotPool {
         assert!(count > 0 && capacity > HEADROOM + TAILROOM);
-        let slots = (0..count)
-            .map(|_| Slot { mem: (0..capacity).map(|_| UnsafeCell::new(0)).collect(), state: AtomicU8::new(FREE) })
-            .collect();
+        let slots = (0..count).map(|_| Slot { mem: (0..capacity).map(|_| UnsafeCell::new(0)).collect(), state: AtomicU8::new(FREE) }).collect();
         SlotPool { slots, capacity }
     }
 
@@ -66,10 +64,7 @@ impl SlotPool {
 
     /// Claims a free slot for filling; `None` when the consumer holds them all.
     pub fn claim(&self) -> Option<Claim<'_>> {
-        let index = self
-            .slots
-            .iter()
-            .position(|s| s.state.compare_exchange(FREE, FILLING, Ordering::Acquire, Ordering::Relaxed).is_ok())?;
+        let index = self.slots.iter().position(|s| s.state.compare_exchange(FREE, FILLING, Ordering::Acquire, Ordering::Relaxed).is_ok())?;
         Some(Claim { pool: self, index })
     }
 

@@ -66,7 +66,11 @@ pub fn send_vectored(fd: c_int, bufs: &[&[u8]], skip: usize) -> std::io::Result<
         return Ok(n as usize);
     }
     let e = std::io::Error::last_os_error();
-    if e.kind() == std::io::ErrorKind::WouldBlock { Ok(0) } else { Err(e) }
+    if e.kind() == std::io::ErrorKind::WouldBlock {
+        Ok(0)
+    } else {
+        Err(e)
+    }
 }
 
 fn get(fd: c_int, level: c_int, name: c_int) -> Option<c_int> {
@@ -79,10 +83,12 @@ fn get(fd: c_int, level: c_int, name: c_int) -> Option<c_int> {
 
 fn set(fd: c_int, level: c_int, name: c_int, value: c_int) -> std::io::Result<()> {
     // SAFETY: the option value is a live c_int and its size is passed; a bad fd only makes setsockopt fail.
-    let r = unsafe {
-        libc::setsockopt(fd, level, name, &value as *const c_int as *const c_void, std::mem::size_of::<c_int>() as libc::socklen_t)
-    };
-    if r == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+    let r = unsafe { libc::setsockopt(fd, level, name, &value as *const c_int as *const c_void, std::mem::size_of::<c_int>() as libc::socklen_t) };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }
 
 fn is_listening_tcp_on(fd: c_int, port: u16) -> bool {

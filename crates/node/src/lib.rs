@@ -4,7 +4,7 @@ use mjpgd_capture::jpeg::{transform_jpeg as transform_bytes, Encoder, Transform}
 use mjpgd_capture::pattern::{render_offline, PatternOptions};
 use mjpgd_capture::supervisor::Still;
 use mjpgd_capture::v4l2::controls::ctl_name;
-use mjpgd_capture::v4l2::{set_controls as set_device_controls, Device, DesiredControls, Memory, V4l2Options};
+use mjpgd_capture::v4l2::{set_controls as set_device_controls, DesiredControls, Device, Memory, V4l2Options};
 use mjpgd_capture::{CaptureError, Command, Delivery, Event, Frame, SharedSlots, SourceSpec, Supervisor, SupervisorOptions};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -335,18 +335,13 @@ impl Camera {
         let Some((spec, opts)) = self.spec.take() else {
             return Err(Error::new(Status::GenericFailure, "camera already started or stopped"));
         };
-        let frames: FrameCallback = on_frame
-            .build_threadsafe_function::<(u32, Frame)>()
-            .callee_handled::<false>()
-            .max_queue_size::<FRAME_QUEUE>()
-            .build_callback(|ctx| {
+        let frames: FrameCallback =
+            on_frame.build_threadsafe_function::<(u32, Frame)>().callee_handled::<false>().max_queue_size::<FRAME_QUEUE>().build_callback(|ctx| {
                 let (g, f) = ctx.value;
                 Ok((f.slot, f.offset, f.length, f.seq as f64, f.timestamp_us as f64, g).into())
             })?;
-        let events: EventCallback = on_event
-            .build_threadsafe_function::<Event>()
-            .callee_handled::<false>()
-            .build_callback(|ctx| Ok(CameraEvent::from_event(ctx.value)))?;
+        let events: EventCallback =
+            on_event.build_threadsafe_function::<Event>().callee_handled::<false>().build_callback(|ctx| Ok(CameraEvent::from_event(ctx.value)))?;
         let (current, info) = (self.current.clone(), self.info.clone());
         self.supervisor = Some(Supervisor::start(spec, opts, move |event| match event {
             Event::Frame { generation, frame } => match frames.call((generation, frame), ThreadsafeFunctionCallMode::NonBlocking) {
@@ -536,8 +531,7 @@ pub fn transform_jpeg(jpeg: BufferSlice, op: String) -> Result<Buffer> {
 pub fn render_offline_jpeg(width: u32, height: u32, title: String, reason: String) -> Result<Buffer> {
     let (w, h) = (width.clamp(16, 8192) as usize, height.clamp(16, 8192) as usize);
     let mut out = vec![0u8; w * h + 64 * 1024];
-    let n = render_offline(&mut Encoder::new(75), w, h, &title, &reason, &mut out)
-        .map_err(|e| Error::new(Status::GenericFailure, e.to_string()))?;
+    let n = render_offline(&mut Encoder::new(75), w, h, &title, &reason, &mut out).map_err(|e| Error::new(Status::GenericFailure, e.to_string()))?;
     out.truncate(n);
     Ok(out.into())
 }

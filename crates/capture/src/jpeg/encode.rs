@@ -39,7 +39,9 @@ pub struct PlanarImage<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EncodeError {
     /// The output buffer was too small for the encoded picture.
-    OutputTooSmall { capacity: usize },
+    OutputTooSmall {
+        capacity: usize,
+    },
     /// The planes are smaller than width, height and strides require.
     BadPlanes(String),
     Libjpeg(String),
@@ -132,10 +134,7 @@ fn check_planes(img: &PlanarImage) -> Result<(), EncodeError> {
         return bad("strides must cover the width rounded up to 16".into());
     }
     let chroma_h = img.height.div_ceil(img.vsub);
-    if img.y.len() < img.y_stride * img.height
-        || img.cb.len() < img.c_stride * chroma_h
-        || img.cr.len() < img.c_stride * chroma_h
-    {
+    if img.y.len() < img.y_stride * img.height || img.cb.len() < img.c_stride * chroma_h || img.cr.len() < img.c_stride * chroma_h {
         return bad("planes shorter than stride x height".into());
     }
     Ok(())

@@ -90,10 +90,7 @@ pub fn frame_size(data: &[u8]) -> Option<FrameSize> {
     walk_header(data, |marker, payload| {
         let is_sof = matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
         if is_sof && payload.len() >= 5 {
-            size = Some(FrameSize {
-                height: u16::from_be_bytes([payload[1], payload[2]]),
-                width: u16::from_be_bytes([payload[3], payload[4]]),
-            });
+            size = Some(FrameSize { height: u16::from_be_bytes([payload[1], payload[2]]), width: u16::from_be_bytes([payload[3], payload[4]]) });
             return false;
         }
         true

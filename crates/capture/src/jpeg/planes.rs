@@ -67,6 +67,15 @@ impl Planes {
 
     /// The picture as the encoder takes it.
     pub fn image(&self) -> PlanarImage<'_> {
-        PlanarImage { width: self.width, height: self.height, y: &self.y, cb: &self.cb, cr: &self.cr, y_stride: self.y_stride, c_stride: self.c_stride, vsub: self.vsub }
+        PlanarImage {
+            width: self.width,
+            height: self.height,
+            y: &self.y,
+            cb: &self.cb,
+            cr: &self.cr,
+            y_stride: self.y_stride,
+            c_stride: self.c_stride,
+            vsub: self.vsub,
+        }
     }
 }

@@ -3,14 +3,7 @@ use super::draw::{canvas, rgb, text_height, text_width, WHITE};
 use crate::jpeg::{EncodeError, Encoder};
 
 /// Renders "CAMERA OFFLINE" with `reason` (wrapped to fit) into `out`; returns the JPEG length.
-pub fn render_offline(
-    encoder: &mut Encoder,
-    width: usize,
-    height: usize,
-    title: &str,
-    reason: &str,
-    out: &mut [u8],
-) -> Result<usize, EncodeError> {
+pub fn render_offline(encoder: &mut Encoder, width: usize, height: usize, title: &str, reason: &str, out: &mut [u8]) -> Result<usize, EncodeError> {
     let mut canvas = canvas(width, height);
     let (_, cb, cr) = rgb(60, 20, 20);
     canvas.fill_ramp(30, 60, (cb, cr));
@@ -56,8 +49,7 @@ mod tests {
     fn offline_picture_is_a_jpeg_of_the_camera_size() {
         let mut out = vec![0; 512 * 1024];
         let mut enc = Encoder::new(80);
-        let n = render_offline(&mut enc, 640, 480, "CAMERA OFFLINE", "no such device /dev/video9", &mut out)
-            .unwrap();
+        let n = render_offline(&mut enc, 640, 480, "CAMERA OFFLINE", "no such device /dev/video9", &mut out).unwrap();
         assert_eq!(find_end(&out[..n]), Some(n));
         assert_eq!(frame_size(&out[..n]), Some(FrameSize { width: 640, height: 480 }));
     }

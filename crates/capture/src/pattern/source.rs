@@ -1,8 +1,8 @@
 //! The test pattern as a frame source: a sweeping bar, the frame number and the time, encoded on
 //! the capture thread into the shared pool, paced to the requested rate.
 use super::draw::{canvas, rgb, text_height, text_width, BLACK, WHITE};
-use crate::jpeg::Planes;
 use crate::frame::{now_us, Frame};
+use crate::jpeg::Planes;
 use crate::jpeg::{EncodeError, Encoder};
 use crate::pool::{SlotPool, HEADROOM, TAILROOM};
 use crate::source::{CaptureError, CaptureErrorKind, CaptureStats, FrameSource, SharedSlots, SourceInfo};
@@ -29,8 +29,7 @@ pub struct PatternSource {
     next_due: Instant,
 }
 
-const BAR_COLORS: [(u8, u8, u8); 7] =
-    [(192, 192, 192), (192, 192, 0), (0, 192, 192), (0, 192, 0), (192, 0, 192), (192, 0, 0), (0, 0, 192)];
+const BAR_COLORS: [(u8, u8, u8); 7] = [(192, 192, 192), (192, 192, 0), (0, 192, 192), (0, 192, 0), (192, 0, 192), (192, 0, 0), (0, 0, 192)];
 
 impl PatternSource {
     pub fn new(opts: PatternOptions) -> Result<PatternSource, CaptureError> {
@@ -239,9 +238,7 @@ mod tests {
 
     #[test]
     fn bad_options_are_refused_with_the_reason() {
-        let err = PatternSource::new(PatternOptions { width: 0, height: 480, fps: 30.0, quality: 80, buffers: 4 })
-            .err()
-            .unwrap();
+        let err = PatternSource::new(PatternOptions { width: 0, height: 480, fps: 30.0, quality: 80, buffers: 4 }).err().unwrap();
         assert_eq!(err.kind, CaptureErrorKind::InvalidArgument);
         assert!(err.message.contains("0x480"));
     }

@@ -72,13 +72,8 @@ impl Device {
             return Err(CaptureError::new(CaptureErrorKind::InvalidArgument, "device path contains a NUL byte"));
         }
         // O_RDWR | O_NONBLOCK, and std adds O_CLOEXEC.
-        let fd: OwnedFd = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(path)
-            .map_err(|e| device_error(path, "open", e))?
-            .into();
+        let fd: OwnedFd =
+            std::fs::OpenOptions::new().read(true).write(true).custom_flags(libc::O_NONBLOCK).open(path).map_err(|e| device_error(path, "open", e))?.into();
         let mut cap: v4l2_capability = Default::default();
         xioctl(fd.as_fd(), VIDIOC_QUERYCAP, &mut cap).map_err(|e| device_error(path, "VIDIOC_QUERYCAP", e))?;
         let caps = if cap.capabilities & CAP_DEVICE_CAPS != 0 { cap.device_caps } else { cap.capabilities };
@@ -151,13 +146,7 @@ impl Device {
         // SAFETY: for a capture type the kernel fills the `pix` member; any bytes are a valid
         // v4l2_pix_format (plain integers).
         let p = unsafe { f.fmt.pix };
-        Ok(DeviceFormat {
-            width: p.width,
-            height: p.height,
-            fourcc: p.pixelformat,
-            bytes_per_line: p.bytesperline,
-            size_image: p.sizeimage,
-        })
+        Ok(DeviceFormat { width: p.width, height: p.height, fourcc: p.pixelformat, bytes_per_line: p.bytesperline, size_image: p.sizeimage })
     }
 
     /// S_PARM. Returns the rate the driver chose, or None when it can't set one (no TIMEPERFRAME).
@@ -238,7 +227,10 @@ impl Device {
     fn control_error(&self, err: std::io::Error) -> CaptureError {
         use CaptureErrorKind::*;
         match err.raw_os_error() {
-            Some(libc::EACCES) | Some(libc::EPERM) => CaptureError::new(InvalidArgument, format!("{}: the driver refuses this control now (inactive, e.g. a manual value while its automatic mode is on, or read-only)", self.path)),
+            Some(libc::EACCES) | Some(libc::EPERM) => CaptureError::new(
+                InvalidArgument,
+                format!("{}: the driver refuses this control now (inactive, e.g. a manual value while its automatic mode is on, or read-only)", self.path),
+            ),
             Some(libc::EINVAL) | Some(libc::ERANGE) => CaptureError::new(InvalidArgument, format!("{}: the driver refuses this value ({err})", self.path)),
             Some(libc::EBUSY) => CaptureError::new(Busy, format!("{}: the control can't change now (busy: the stream holds it)", self.path)),
             _ => self.error("VIDIOC_S_CTRL", err),

@@ -1,8 +1,8 @@
 //! A V4L2 camera as a frame source: MJPEG passed through from the driver's buffers without a copy,
 //! raw formats encoded once per frame into the shared pool.
+use super::buffers::DriverBuffers;
 use super::controls::{apply_controls, DesiredControls};
 use super::device::{Device, DeviceFormat};
-use super::buffers::DriverBuffers;
 use super::raw::raw_planes;
 use super::sys::*;
 use crate::frame::{now_us, Frame};
@@ -113,9 +113,7 @@ fn pick_format(offered: &[u32], wanted: &str, path: &str) -> Result<u32, Capture
         "mjpeg" => [MJPG, JPEG].into_iter().find(|f| offered.contains(f)),
         "yuyv" => offered.contains(&YUYV).then_some(YUYV),
         "nv12" => offered.contains(&NV12).then_some(NV12),
-        other => {
-            return Err(CaptureError::new(CaptureErrorKind::InvalidArgument, format!("format {other:?} is not one of auto, mjpeg, yuyv, nv12")))
-        }
+        other => return Err(CaptureError::new(CaptureErrorKind::InvalidArgument, format!("format {other:?} is not one of auto, mjpeg, yuyv, nv12"))),
     };
     choice.ok_or_else(|| {
         CaptureError::new(CaptureErrorKind::Unsupported, format!("{path} offers {} — none usable as {wanted} (mjpgd reads MJPG, JPEG, YUYV, NV12)", names()))
@@ -175,7 +173,10 @@ impl V4l2Source {
         };
         let format = dev.set_format(opts.width, opts.height, fourcc)?;
         if format.fourcc != fourcc {
-            return Err(CaptureError::new(CaptureErrorKind::Unsupported, format!("{}: asked for {}, the driver set {}", opts.device, fourcc_name(fourcc), fourcc_name(format.fourcc))));
+            return Err(CaptureError::new(
+                CaptureErrorKind::Unsupported,
+                format!("{}: asked for {}, the driver set {}", opts.device, fourcc_name(fourcc), fourcc_name(format.fourcc)),
+            ));
         }
         let mut notes = vec![];
         if (format.width, format.height) != (opts.width, opts.height) {
@@ -454,10 +455,7 @@ impl FrameSource for V4l2Source {
                     return self.deliver(b, stats);
                 }
                 if !self.wait()? && started.elapsed().as_millis() as i32 > self.silence_ms {
-                    return Err(CaptureError::new(
-                        CaptureErrorKind::Timeout,
-                        format!("{} sent no frame for {} s", self.dev.path, self.silence_ms / 1000),
-                    ));
+                    return Err(CaptureError::new(CaptureErrorKind::Timeout, format!("{} sent no frame for {} s", self.dev.path, self.silence_ms / 1000)));
                 }
             }
             Ok(None)
@@ -516,7 +514,17 @@ mod tests {
 
     #[test]
     fn opening_a_missing_device_says_so() {
-        let opts = V4l2Options { device: "/dev/video-does-not-exist".into(), width: 640, height: 480, fps: 30.0, format: "auto".into(), quality: 80, buffers: 4, copy_drivers: vec![], controls: Default::default() };
+        let opts = V4l2Options {
+            device: "/dev/video-does-not-exist".into(),
+            width: 640,
+            height: 480,
+            fps: 30.0,
+            format: "auto".into(),
+            quality: 80,
+            buffers: 4,
+            copy_drivers: vec![],
+            controls: Default::default(),
+        };
         let e = V4l2Source::open(&opts).err().unwrap();
         assert_eq!(e.kind, CaptureErrorKind::NotFound);
         assert!(e.message.contains("does not exist"));
@@ -524,7 +532,17 @@ mod tests {
 
     #[test]
     fn a_file_that_is_not_a_device_is_refused() {
-        let opts = V4l2Options { device: "/dev/null".into(), width: 640, height: 480, fps: 30.0, format: "auto".into(), quality: 80, buffers: 4, copy_drivers: vec![], controls: Default::default() };
+        let opts = V4l2Options {
+            device: "/dev/null".into(),
+            width: 640,
+            height: 480,
+            fps: 30.0,
+            format: "auto".into(),
+            quality: 80,
+            buffers: 4,
+            copy_drivers: vec![],
+            controls: Default::default(),
+        };
         assert_eq!(V4l2Source::open(&opts).err().unwrap().kind, CaptureErrorKind::NotACaptureDevice);
     }
 }
