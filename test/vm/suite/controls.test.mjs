@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { readStream } from '../../helpers/multipart.mjs';
 import { startMjpgd } from '../../helpers/server.mjs';
+import { until } from './wait.mjs';
 
 const VIVID = process.env.MJPGD_VM_VIVID;
 assert.ok(VIVID, 'run inside the VM: node test/vm/run.mjs -- ...');
@@ -25,16 +26,6 @@ function driverValue(name) {
 function setWithV4l2Ctl(name, value) {
   const r = spawnSync('v4l2-ctl', ['-d', VIVID, '-c', `${name}=${value}`], { encoding: 'utf8' });
   assert.equal(r.status, 0, `v4l2-ctl -c: ${r.stderr}`);
-}
-
-async function until(what, fn, timeoutMs = 20000) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const firstFrame = (server) => until('first frame', async () => (await (await fetch(`${server.url}/state`)).json()).cameras[0].counters.captured > 0);

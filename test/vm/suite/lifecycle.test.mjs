@@ -8,25 +8,12 @@ import { describe, test } from 'node:test';
 import { jpegSize } from '../../helpers/jpeg.mjs';
 import { readStream } from '../../helpers/multipart.mjs';
 import { ROOT, startMjpgd } from '../../helpers/server.mjs';
+import { state, until } from './wait.mjs';
 
 const require = createRequire(import.meta.url);
 const native = require(`${ROOT}/native/binding.js`);
 const VIVID = process.env.MJPGD_VM_VIVID;
 assert.ok(VIVID, 'run inside the VM: node test/vm/run.mjs -- ...');
-
-async function state(server) {
-  return (await (await fetch(`${server.url}/state`)).json()).cameras[0];
-}
-
-async function until(what, fn, timeoutMs = 20000) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Another program streaming from the device: v4l2-ctl takes 3 frames into a file. */
 function otherProgramStreams(file) {

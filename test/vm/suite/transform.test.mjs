@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { jpegSize } from '../../helpers/jpeg.mjs';
 import { readStream } from '../../helpers/multipart.mjs';
 import { ROOT, startMjpgd } from '../../helpers/server.mjs';
+import { until } from './wait.mjs';
 
 const require = createRequire(import.meta.url);
 const native = require(`${ROOT}/native/binding.js`);
@@ -16,16 +17,6 @@ const LOOPBACKS = (process.env.MJPGD_VM_LOOPBACKS ?? '').split(' ').filter(Boole
 // The last device: one writer per device per boot, and the other suites write to the first ones.
 const DEVICE = LOOPBACKS[5];
 assert.ok(DEVICE, 'run inside the VM (six v4l2loopback devices): node test/vm/run.mjs -- ...');
-
-async function until(what, fn, timeoutMs = 20000) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test('MJPEG passthrough: ?rotate=180 parts are the written frames turned in the DCT domain; two such viewers cost one transform per frame', async () => {
   const frames = Array.from({ length: 3 }, (_, k) => native.renderOfflineJpeg(640, 480, `ROTATE ${k}`, `frame ${k}: top left`));

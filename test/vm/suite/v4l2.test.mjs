@@ -9,6 +9,7 @@ import { jpegSize } from '../../helpers/jpeg.mjs';
 import { MultipartParser, readStream } from '../../helpers/multipart.mjs';
 import net from 'node:net';
 import { ROOT, startMjpgd } from '../../helpers/server.mjs';
+import { state, until } from './wait.mjs';
 
 const require = createRequire(import.meta.url);
 const native = require(`${ROOT}/native/binding.js`);
@@ -21,20 +22,6 @@ assert.ok(VIVID && LOOPBACKS.length >= 3, 'run inside the VM: node test/vm/run.m
 function cpuSeconds(pid) {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-async function state(server) {
-  return (await (await fetch(`${server.url}/state`)).json()).cameras[0];
-}
-
-async function until(what, fn, timeoutMs = 20000) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Writes JPEGs into a v4l2loopback device at `fps`, cycling through `frames`; pause()/resume() it. */
