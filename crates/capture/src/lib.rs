@@ -9,6 +9,6 @@ pub mod source;
 pub mod supervisor;
 pub mod v4l2;
 
-pub use supervisor::{Command, Delivery, Event, PictureKind, SourceSpec, Supervisor, SupervisorOptions};
 pub use frame::Frame;
 pub use source::{CaptureError, CaptureErrorKind, CaptureStats, FrameSource, SharedSlots, SourceInfo};
+pub use supervisor::{Command, Delivery, Event, PictureKind, SourceSpec, Supervisor, SupervisorOptions};

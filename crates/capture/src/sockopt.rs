@@ -66,7 +66,11 @@ pub fn send_vectored(fd: c_int, bufs: &[&[u8]], skip: usize) -> std::io::Result<
         return Ok(n as usize);
     }
     let e = std::io::Error::last_os_error();
-    if e.kind() == std::io::ErrorKind::WouldBlock { Ok(0) } else { Err(e) }
+    if e.kind() == std::io::ErrorKind::WouldBlock {
+        Ok(0)
+    } else {
+        Err(e)
+    }
 }
 
 fn get(fd: c_int, level: c_int, name: c_int) -> Option<c_int> {
@@ -79,10 +83,12 @@ fn get(fd: c_int, level: c_int, name: c_int) -> Option<c_int> {
 
 fn set(fd: c_int, level: c_int, name: c_int, value: c_int) -> std::io::Result<()> {
     // SAFETY: the option value is a live c_int and its size is passed; a bad fd only makes setsockopt fail.
-    let r = unsafe {
-        libc::setsockopt(fd, level, name, &value as *const c_int as *const c_void, std::mem::size_of::<c_int>() as libc::socklen_t)
-    };
-    if r == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+    let r = unsafe { libc::setsockopt(fd, level, name, &value as *const c_int as *const c_void, std::mem::size_of::<c_int>() as libc::socklen_t) };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }
 
 fn is_listening_tcp_on(fd: c_int, port: u16) -> bool {
@@ -96,9 +102,11 @@ fn is_listening_tcp_on(fd: c_int, port: u16) -> bool {
     if unsafe { libc::getsockname(fd, &mut addr as *mut _ as *mut libc::sockaddr, &mut len) } != 0 {
         return false;
     }
-    // SAFETY: ss_family says which address type the kernel wrote; sockaddr_storage is aligned for both.
     let bound = match addr.ss_family as c_int {
+        // SAFETY: ss_family says the kernel wrote a sockaddr_in; sockaddr_storage is large and
+        // aligned enough for it.
         libc::AF_INET => u16::from_be(unsafe { (*(&addr as *const _ as *const libc::sockaddr_in)).sin_port }),
+        // SAFETY: likewise, a sockaddr_in6.
         libc::AF_INET6 => u16::from_be(unsafe { (*(&addr as *const _ as *const libc::sockaddr_in6)).sin6_port }),
         _ => return false,
     };

@@ -7,7 +7,8 @@ use std::sync::Arc;
 /// address and size must stay fixed for the life of the source.
 pub trait SharedSlots: Send + Sync {
     fn count(&self) -> usize;
-    /// Address and size of a slot.
+    /// Address and size of a slot. Its bytes are the consumer's to read (and to write its part
+    /// header around the JPEG) only while the slot is leased to it; otherwise the source may write them.
     fn region(&self, slot: usize) -> (*mut u8, usize);
     /// Gives a leased slot back to the source. False if it was not leased (a no-op then).
     fn release(&self, slot: usize) -> bool;
@@ -49,9 +50,9 @@ pub struct SourceInfo {
     /// What the device offers: one line per pixel format, its discrete sizes, and the rates at the
     /// chosen size ("YUYV: 320x240, 640x480; at 640x480: 25, 15, 5 fps").
     pub offered: Vec<String>,
-    /// How capture buffers are shared with the driver: "userptr" (mjpgd's memory, headroom for the
-    /// part header), "mmap" (the driver's), or "" for sources without a driver.
-    pub buffers: String,
+    /// How capture buffers are shared with the driver: USERPTR (mjpgd's memory, headroom for the
+    /// part header) or MMAP (the driver's); None for sources without a driver.
+    pub buffers: Option<crate::v4l2::Memory>,
     /// Slots frames are leased from (what the driver granted, for zero-copy V4L2): how many frames
     /// JS may hold before the source starves.
     pub frame_slots: u32,

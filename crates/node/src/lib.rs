@@ -4,7 +4,7 @@ use mjpgd_capture::jpeg::{transform_jpeg as transform_bytes, Encoder, Transform}
 use mjpgd_capture::pattern::{render_offline, PatternOptions};
 use mjpgd_capture::supervisor::Still;
 use mjpgd_capture::v4l2::controls::ctl_name;
-use mjpgd_capture::v4l2::{set_controls as set_device_controls, Device, DesiredControls, V4l2Options};
+use mjpgd_capture::v4l2::{set_controls as set_device_controls, DesiredControls, Device, Memory, V4l2Options};
 use mjpgd_capture::{CaptureError, Command, Delivery, Event, Frame, SharedSlots, SourceSpec, Supervisor, SupervisorOptions};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -82,7 +82,11 @@ fn to_js_info(i: &mjpgd_capture::SourceInfo) -> SourceInfo {
         card: i.card.clone(),
         notes: i.notes.clone(),
         offered: i.offered.clone(),
-        buffers: i.buffers.clone(),
+        buffers: match i.buffers {
+            Some(Memory::UserPtr) => "userptr".into(),
+            Some(Memory::Mmap) => "mmap".into(),
+            None => String::new(),
+        },
         pool_size: i.frame_slots,
         copied: i.copied,
     }
@@ -279,7 +283,7 @@ impl Camera {
             card: None,
             notes: vec![],
             offered: vec![],
-            buffers: String::new(),
+            buffers: None,
             frame_slots: options.buffers,
             copied: false,
         };
@@ -331,18 +335,13 @@ impl Camera {
         let Some((spec, opts)) = self.spec.take() else {
             return Err(Error::new(Status::GenericFailure, "camera already started or stopped"));
         };
-        let frames: FrameCallback = on_frame
-            .build_threadsafe_function::<(u32, Frame)>()
-            .callee_handled::<false>()
-            .max_queue_size::<FRAME_QUEUE>()
-            .build_callback(|ctx| {
+        let frames: FrameCallback =
+            on_frame.build_threadsafe_function::<(u32, Frame)>().callee_handled::<false>().max_queue_size::<FRAME_QUEUE>().build_callback(|ctx| {
                 let (g, f) = ctx.value;
                 Ok((f.slot, f.offset, f.length, f.seq as f64, f.timestamp_us as f64, g).into())
             })?;
-        let events: EventCallback = on_event
-            .build_threadsafe_function::<Event>()
-            .callee_handled::<false>()
-            .build_callback(|ctx| Ok(CameraEvent::from_event(ctx.value)))?;
+        let events: EventCallback =
+            on_event.build_threadsafe_function::<Event>().callee_handled::<false>().build_callback(|ctx| Ok(CameraEvent::from_event(ctx.value)))?;
         let (current, info) = (self.current.clone(), self.info.clone());
         self.supervisor = Some(Supervisor::start(spec, opts, move |event| match event {
             Event::Frame { generation, frame } => match frames.call((generation, frame), ThreadsafeFunctionCallMode::NonBlocking) {
@@ -508,12 +507,6 @@ pub fn list_controls(device: String) -> Result<Vec<ControlInfo>> {
         .collect())
 }
 
-/// Sets a control by name (case and punctuation ignored) and returns the value the driver kept.
-#[napi]
-pub fn set_control(device: String, name: String, value: i32) -> Result<i32> {
-    Device::open(&device).and_then(|dev| dev.set_control_named(&name, value)).map_err(to_js_error)
-}
-
 /// Sets several controls at once: all are checked first (unknown name, out of range → throws
 /// "invalid_argument: ..." naming the control and what it accepts, nothing set); if the driver then
 /// refuses one, the ones set before it are restored and the error names it.
@@ -538,8 +531,7 @@ pub fn transform_jpeg(jpeg: BufferSlice, op: String) -> Result<Buffer> {
 pub fn render_offline_jpeg(width: u32, height: u32, title: String, reason: String) -> Result<Buffer> {
     let (w, h) = (width.clamp(16, 8192) as usize, height.clamp(16, 8192) as usize);
     let mut out = vec![0u8; w * h + 64 * 1024];
-    let n = render_offline(&mut Encoder::new(75), w, h, &title, &reason, &mut out)
-        .map_err(|e| Error::new(Status::GenericFailure, e.to_string()))?;
+    let n = render_offline(&mut Encoder::new(75), w, h, &title, &reason, &mut out).map_err(|e| Error::new(Status::GenericFailure, e.to_string()))?;
     out.truncate(n);
     Ok(out.into())
 }

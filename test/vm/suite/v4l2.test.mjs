@@ -97,9 +97,12 @@ describe('raw camera (vivid, YUYV) encoded once per frame', () => {
     const brightness = controls.find((c) => c.name === 'brightness');
     assert.ok(brightness, `controls: ${controls.map((c) => c.name).join(', ')}`);
     const target = brightness.value === 200 ? 100 : 200;
-    assert.equal(native.setControl(VIVID, 'brightness', target), target);
+    assert.deepEqual(
+      native.setControls(VIVID, [{ name: 'brightness', value: target }]).map((c) => [c.name, c.value]),
+      [['brightness', target]],
+    );
     assert.equal(native.listControls(VIVID).find((c) => c.name === 'brightness').value, target);
-    assert.throws(() => native.setControl(VIVID, 'no such control', 1), /no control named/);
+    assert.throws(() => native.setControls(VIVID, [{ name: 'no such control', value: 1 }]), /has no control "no such control"/);
   });
 
   test('a device another program is streaming from is reported busy, and mjpgd keeps serving', async () => {

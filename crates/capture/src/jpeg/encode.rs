@@ -39,7 +39,9 @@ pub struct PlanarImage<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EncodeError {
     /// The output buffer was too small for the encoded picture.
-    OutputTooSmall { capacity: usize },
+    OutputTooSmall {
+        capacity: usize,
+    },
     /// The planes are smaller than width, height and strides require.
     BadPlanes(String),
     Libjpeg(String),
@@ -65,23 +67,24 @@ pub struct Encoder {
     quality: u8,
 }
 
-// The handle is only used through &mut self, so moving it to the capture thread is fine.
+// SAFETY: the handle is a heap object of its own (libjpeg keeps no thread-local state), used only
+// through &mut self, so moving the Encoder to the capture thread hands all of it over.
 unsafe impl Send for Encoder {}
 
 impl Encoder {
     pub fn new(quality: u8) -> Encoder {
+        // SAFETY: takes nothing; returns a new handle owned by this Encoder, or null (checked).
         let handle = unsafe { mjpgd_encoder_new() };
         assert!(!handle.is_null(), "libjpeg compressor could not be created (out of memory)");
         Encoder { handle, quality: quality.clamp(1, 100) }
     }
 
-    pub fn quality(&self) -> u8 {
-        self.quality
-    }
-
     /// Encodes `img` into `out`, returning the JPEG's length.
     pub fn encode(&mut self, img: &PlanarImage, out: &mut [u8]) -> Result<usize, EncodeError> {
         check_planes(img)?;
+        // SAFETY: the handle is live and ours alone (&mut self). check_planes guarantees every plane
+        // holds stride × rows bytes with strides covering the width rounded up to 16, which is all
+        // the encoder reads; it writes at most `out.len()` bytes into `out` and keeps no pointer.
         let n = unsafe {
             mjpgd_encode_planar(
                 self.handle,
@@ -101,6 +104,8 @@ impl Encoder {
         match n {
             -2 => Err(EncodeError::OutputTooSmall { capacity: out.len() }),
             n if n < 0 => {
+                // SAFETY: the handle is live; its message is a NUL-terminated buffer inside it, copied
+                // out before the handle is used again.
                 let msg = unsafe { CStr::from_ptr(mjpgd_encoder_error(self.handle)) };
                 Err(EncodeError::Libjpeg(msg.to_string_lossy().into_owned()))
             }
@@ -111,6 +116,7 @@ impl Encoder {
 
 impl Drop for Encoder {
     fn drop(&mut self) {
+        // SAFETY: the handle came from mjpgd_encoder_new and is freed once, here.
         unsafe { mjpgd_encoder_free(self.handle) }
     }
 }
@@ -128,10 +134,7 @@ fn check_planes(img: &PlanarImage) -> Result<(), EncodeError> {
         return bad("strides must cover the width rounded up to 16".into());
     }
     let chroma_h = img.height.div_ceil(img.vsub);
-    if img.y.len() < img.y_stride * img.height
-        || img.cb.len() < img.c_stride * chroma_h
-        || img.cr.len() < img.c_stride * chroma_h
-    {
+    if img.y.len() < img.y_stride * img.height || img.cb.len() < img.c_stride * chroma_h || img.cr.len() < img.c_stride * chroma_h {
         return bad("planes shorter than stride x height".into());
     }
     Ok(())

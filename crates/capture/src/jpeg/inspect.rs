@@ -49,10 +49,11 @@ fn scan_for_eoi(data: &[u8], from: usize) -> Option<usize> {
     None
 }
 
-/// Visits the marker segments before the scan, passing (marker, payload).
-fn for_each_header_segment(data: &[u8], mut visit: impl FnMut(u8, &[u8]) -> bool) {
+/// Visits the marker segments before the scan, passing (marker, payload) until `visit` returns
+/// false. Returns the offset of the SOS marker when the walk got that far over well-formed segments.
+fn walk_header(data: &[u8], mut visit: impl FnMut(u8, &[u8]) -> bool) -> Option<usize> {
     if data.len() < 4 || data[0] != 0xFF || data[1] != 0xD8 {
-        return;
+        return None;
     }
     let mut i = 2;
     while i + 4 <= data.len() && data[i] == 0xFF {
@@ -61,30 +62,35 @@ fn for_each_header_segment(data: &[u8], mut visit: impl FnMut(u8, &[u8]) -> bool
             i += 1;
             continue;
         }
-        if marker == 0xDA || marker == 0xD9 {
-            return;
+        match marker {
+            0xDA => return Some(i),
+            0xD9 => return None,
+            _ => {}
         }
         let len = u16::from_be_bytes([data[i + 2], data[i + 3]]) as usize;
         if len < 2 || i + 2 + len > data.len() {
-            return;
+            return None;
         }
         if !visit(marker, &data[i + 4..i + 2 + len]) {
-            return;
+            return None;
         }
         i += 2 + len;
     }
+    None
+}
+
+/// Offset of the SOS marker, if the header before it is well formed.
+pub(crate) fn start_of_scan(data: &[u8]) -> Option<usize> {
+    walk_header(data, |_, _| true)
 }
 
 /// The picture size from the SOFn header, if there is one.
 pub fn frame_size(data: &[u8]) -> Option<FrameSize> {
     let mut size = None;
-    for_each_header_segment(data, |marker, payload| {
+    walk_header(data, |marker, payload| {
         let is_sof = matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
         if is_sof && payload.len() >= 5 {
-            size = Some(FrameSize {
-                height: u16::from_be_bytes([payload[1], payload[2]]),
-                width: u16::from_be_bytes([payload[3], payload[4]]),
-            });
+            size = Some(FrameSize { height: u16::from_be_bytes([payload[1], payload[2]]), width: u16::from_be_bytes([payload[3], payload[4]]) });
             return false;
         }
         true
@@ -95,7 +101,7 @@ pub fn frame_size(data: &[u8]) -> Option<FrameSize> {
 /// Whether the header defines any Huffman table (DHT). Many UVC cameras leave them out.
 pub fn has_huffman_tables(data: &[u8]) -> bool {
     let mut found = false;
-    for_each_header_segment(data, |marker, _| {
+    walk_header(data, |marker, _| {
         found = marker == 0xC4;
         !found
     });

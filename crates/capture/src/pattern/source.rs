@@ -1,7 +1,8 @@
 //! The test pattern as a frame source: a sweeping bar, the frame number and the time, encoded on
 //! the capture thread into the shared pool, paced to the requested rate.
-use super::canvas::{rgb, Canvas, BLACK, WHITE};
+use super::draw::{canvas, rgb, text_height, text_width, BLACK, WHITE};
 use crate::frame::{now_us, Frame};
+use crate::jpeg::Planes;
 use crate::jpeg::{EncodeError, Encoder};
 use crate::pool::{SlotPool, HEADROOM, TAILROOM};
 use crate::source::{CaptureError, CaptureErrorKind, CaptureStats, FrameSource, SharedSlots, SourceInfo};
@@ -22,14 +23,13 @@ pub struct PatternSource {
     opts: PatternOptions,
     pool: Arc<SlotPool>,
     encoder: Encoder,
-    background: Canvas,
-    canvas: Canvas,
+    background: Planes,
+    canvas: Planes,
     seq: u64,
     next_due: Instant,
 }
 
-const BAR_COLORS: [(u8, u8, u8); 7] =
-    [(192, 192, 192), (192, 192, 0), (0, 192, 192), (0, 192, 0), (192, 0, 192), (192, 0, 0), (0, 0, 192)];
+const BAR_COLORS: [(u8, u8, u8); 7] = [(192, 192, 192), (192, 192, 0), (0, 192, 192), (0, 192, 0), (192, 0, 192), (192, 0, 0), (0, 0, 192)];
 
 impl PatternSource {
     pub fn new(opts: PatternOptions) -> Result<PatternSource, CaptureError> {
@@ -44,7 +44,7 @@ impl PatternSource {
         // Worst case for a noisy picture at quality 100 is about 3 bytes per pixel; the pattern is
         // far below that, and an oversized frame is reported, not written past the slot.
         let capacity = HEADROOM + w * h * 3 / 2 + 4096 + TAILROOM;
-        let mut background = Canvas::new(w, h);
+        let mut background = canvas(w, h);
         let (_, cb, cr) = rgb(20, 40, 90);
         background.fill_ramp(40, 110, (cb, cr));
         let bar_w = w.div_ceil(BAR_COLORS.len());
@@ -58,7 +58,7 @@ impl PatternSource {
         Ok(PatternSource {
             pool: Arc::new(SlotPool::new(opts.buffers.clamp(2, 32), capacity)),
             encoder: Encoder::new(opts.quality),
-            canvas: Canvas::new(w, h),
+            canvas: canvas(w, h),
             background,
             seq: 0,
             next_due: Instant::now(),
@@ -67,7 +67,7 @@ impl PatternSource {
     }
 
     fn draw(&mut self, seq: u64, timestamp_us: u64) {
-        let (w, h) = (self.canvas.width, self.canvas.height);
+        let (w, h) = (self.canvas.width(), self.canvas.height());
         self.canvas.clone_from(&self.background);
         // The bar crosses the picture in two seconds whatever the rate, so motion is visible.
         let period = (self.opts.fps * 2.0).max(2.0) as u64;
@@ -75,13 +75,13 @@ impl PatternSource {
         let x = ((seq % period) as usize * (w + bar_w)) / period as usize;
         self.canvas.fill_rect(x.saturating_sub(bar_w), 0, bar_w.min(x.max(1)), h * 3 / 4, WHITE);
         let scale = (w / 160).max(1);
-        let text_y = h / 2 - Canvas::text_height(scale);
+        let text_y = h / 2 - text_height(scale);
         let frame_text = format!("FRAME {seq:08}");
-        let tw = Canvas::text_width(&frame_text, scale);
-        self.canvas.fill_rect(8, text_y - 4, tw + 8, Canvas::text_height(scale) * 3 + 8, BLACK);
+        let tw = text_width(&frame_text, scale);
+        self.canvas.fill_rect(8, text_y - 4, tw + 8, text_height(scale) * 3 + 8, BLACK);
         self.canvas.draw_text(12, text_y, scale, &frame_text, WHITE);
         let clock = clock_text(timestamp_us);
-        self.canvas.draw_text(12, text_y + Canvas::text_height(scale) * 3 / 2, scale, &clock, rgb(255, 230, 0));
+        self.canvas.draw_text(12, text_y + text_height(scale) * 3 / 2, scale, &clock, rgb(255, 230, 0));
     }
 
     fn wait_until_due(&mut self, stop: &AtomicBool) -> bool {
@@ -120,7 +120,7 @@ impl FrameSource for PatternSource {
             card: None,
             notes: vec![],
             offered: vec![],
-            buffers: String::new(),
+            buffers: None,
             frame_slots: self.pool.len() as u32,
             copied: false,
         }
@@ -136,23 +136,22 @@ impl FrameSource for PatternSource {
         }
         let seq = self.seq;
         self.seq += 1;
-        let Some(slot) = self.pool.claim() else {
+        // Its own handle on the pool, so the claim doesn't hold `self` borrowed while drawing.
+        let pool = self.pool.clone();
+        let Some(mut claim) = pool.claim() else {
             // JS holds every buffer: skip this picture rather than wait and fall behind.
             CaptureStats::add(&stats.dropped, 1);
             return Ok(None);
         };
         let timestamp_us = now_us();
         self.draw(seq, timestamp_us);
-        let out = self.pool.claimed_bytes(slot);
-        let end = out.len() - TAILROOM;
-        match self.encoder.encode(&self.canvas.image(), &mut out[HEADROOM..end]) {
+        match self.encoder.encode(&self.canvas.image(), claim.room()) {
             Ok(length) => {
-                self.pool.lease(slot);
                 CaptureStats::add(&stats.captured, 1);
-                Ok(Some(Frame { slot: slot as u32, offset: HEADROOM as u32, length: length as u32, seq, timestamp_us }))
+                Ok(Some(claim.lease(length, seq, timestamp_us)))
             }
+            // The claim goes out of scope: the slot is free again.
             Err(e) => {
-                self.pool.unclaim(slot);
                 let kind = match e {
                     EncodeError::OutputTooSmall { .. } => CaptureErrorKind::Unsupported,
                     _ => CaptureErrorKind::Io,
@@ -174,6 +173,8 @@ mod tests {
 
     fn jpeg_of(src: &PatternSource, f: &Frame) -> Vec<u8> {
         let (ptr, len) = src.slots().region(f.slot as usize);
+        // SAFETY: the frame's slot is leased to the test (nothing writes it), and the source, which
+        // owns the memory, outlives the slice.
         let slot = unsafe { std::slice::from_raw_parts(ptr, len) };
         slot[f.offset as usize..(f.offset + f.length) as usize].to_vec()
     }
@@ -237,9 +238,7 @@ mod tests {
 
     #[test]
     fn bad_options_are_refused_with_the_reason() {
-        let err = PatternSource::new(PatternOptions { width: 0, height: 480, fps: 30.0, quality: 80, buffers: 4 })
-            .err()
-            .unwrap();
+        let err = PatternSource::new(PatternOptions { width: 0, height: 480, fps: 30.0, quality: 80, buffers: 4 }).err().unwrap();
         assert_eq!(err.kind, CaptureErrorKind::InvalidArgument);
         assert!(err.message.contains("0x480"));
     }

@@ -27,14 +27,30 @@ pub struct Still {
 #[derive(Clone)]
 pub enum Event {
     /// The camera was (re)opened: frames from now on come from these slots, tagged `generation`.
-    Opened { generation: u32, info: SourceInfo, slots: Arc<dyn SharedSlots> },
+    Opened {
+        generation: u32,
+        info: SourceInfo,
+        slots: Arc<dyn SharedSlots>,
+    },
     /// A camera frame; its slot (of `generation`) is leased to the consumer.
-    Frame { generation: u32, frame: Frame },
+    Frame {
+        generation: u32,
+        frame: Frame,
+    },
     /// An offline or paused picture: an ordinary frame, marked, with its JPEG inline (it is small and
     /// repeated about once a second).
-    Picture { kind: PictureKind, jpeg: Arc<Vec<u8>>, seq: u64, timestamp_us: u64 },
+    Picture {
+        kind: PictureKind,
+        jpeg: Arc<Vec<u8>>,
+        seq: u64,
+        timestamp_us: u64,
+    },
     /// The camera failed; sent once per change of reason. `attempt` counts failed opens in a row.
-    Failed { error: CaptureError, attempt: u32, retry_in: Duration },
+    Failed {
+        error: CaptureError,
+        attempt: u32,
+        retry_in: Duration,
+    },
     /// Camera frames flow again after a failure.
     Recovered,
     /// The device is closed on request; it stays closed until resumed.
@@ -43,9 +59,15 @@ pub enum Event {
     /// Closed after `idle_release` without demand; reopened on the next demand.
     Released,
     /// The answer to `Command::Still` number `id`.
-    Still { id: u64, result: Result<Still, CaptureError> },
+    Still {
+        id: u64,
+        result: Result<Still, CaptureError>,
+    },
     /// `max_restarts` failed opens in a row: the supervisor stopped.
-    GaveUp { error: CaptureError, attempts: u32 },
+    GaveUp {
+        error: CaptureError,
+        attempts: u32,
+    },
 }
 
 impl std::fmt::Debug for Event {
@@ -74,7 +96,11 @@ pub enum Command {
     Demand,
     /// Take one still at `width`×`height` (0×0: the largest the device takes), answered by
     /// `Event::Still` with the same id.
-    Still { id: u64, width: u32, height: u32 },
+    Still {
+        id: u64,
+        width: u32,
+        height: u32,
+    },
 }
 
 /// Whether the consumer took a frame. `Full`: its queue is full; the slot goes straight back.

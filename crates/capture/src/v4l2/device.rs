@@ -1,8 +1,8 @@
 //! Opening and configuring a V4L2 capture device, with errors a user can act on.
 use super::sys::*;
 use crate::source::{CaptureError, CaptureErrorKind};
-use std::ffi::CString;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::fs::OpenOptionsExt;
 
 pub struct Device {
     fd: OwnedFd,
@@ -68,15 +68,14 @@ pub fn device_error(path: &str, what: &str, err: std::io::Error) -> CaptureError
 
 impl Device {
     pub fn open(path: &str) -> Result<Device, CaptureError> {
-        let cpath = CString::new(path)
-            .map_err(|_| CaptureError::new(CaptureErrorKind::InvalidArgument, "device path contains a NUL byte"))?;
-        let raw = unsafe { libc::open(cpath.as_ptr(), libc::O_RDWR | libc::O_NONBLOCK | libc::O_CLOEXEC) };
-        if raw < 0 {
-            return Err(device_error(path, "open", std::io::Error::last_os_error()));
+        if path.contains('\0') {
+            return Err(CaptureError::new(CaptureErrorKind::InvalidArgument, "device path contains a NUL byte"));
         }
-        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        // O_RDWR | O_NONBLOCK, and std adds O_CLOEXEC.
+        let fd: OwnedFd =
+            std::fs::OpenOptions::new().read(true).write(true).custom_flags(libc::O_NONBLOCK).open(path).map_err(|e| device_error(path, "open", e))?.into();
         let mut cap: v4l2_capability = Default::default();
-        xioctl(fd.as_raw_fd(), VIDIOC_QUERYCAP, &mut cap).map_err(|e| device_error(path, "VIDIOC_QUERYCAP", e))?;
+        xioctl(fd.as_fd(), VIDIOC_QUERYCAP, &mut cap).map_err(|e| device_error(path, "VIDIOC_QUERYCAP", e))?;
         let caps = if cap.capabilities & CAP_DEVICE_CAPS != 0 { cap.device_caps } else { cap.capabilities };
         if caps & CAP_VIDEO_CAPTURE == 0 || caps & CAP_STREAMING == 0 {
             return Err(CaptureError::new(
@@ -87,8 +86,8 @@ impl Device {
         Ok(Device { fd, path: path.to_string(), card: c_str(&cap.card), driver: c_str(&cap.driver) })
     }
 
-    pub fn fd(&self) -> RawFd {
-        self.fd.as_raw_fd()
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
     }
 
     pub fn error(&self, what: &str, err: std::io::Error) -> CaptureError {
@@ -141,15 +140,13 @@ impl Device {
         let mut f: v4l2_format = zeroed();
         f.type_ = BUF_TYPE_VIDEO_CAPTURE;
         f.fmt.pix = v4l2_pix_format { width, height, pixelformat: fourcc, field: FIELD_ANY, ..Default::default() };
-        xioctl(self.fd(), VIDIOC_S_FMT, &mut f).map_err(|e| self.error("VIDIOC_S_FMT", e))?;
+        // SAFETY: a single-planar capture format: the kernel follows no pointer in it (only the
+        // overlay types' struct v4l2_window in the union carries addresses).
+        unsafe { xioctl_ptr(self.fd(), VIDIOC_S_FMT, &mut f) }.map_err(|e| self.error("VIDIOC_S_FMT", e))?;
+        // SAFETY: for a capture type the kernel fills the `pix` member; any bytes are a valid
+        // v4l2_pix_format (plain integers).
         let p = unsafe { f.fmt.pix };
-        Ok(DeviceFormat {
-            width: p.width,
-            height: p.height,
-            fourcc: p.pixelformat,
-            bytes_per_line: p.bytesperline,
-            size_image: p.sizeimage,
-        })
+        Ok(DeviceFormat { width: p.width, height: p.height, fourcc: p.pixelformat, bytes_per_line: p.bytesperline, size_image: p.sizeimage })
     }
 
     /// S_PARM. Returns the rate the driver chose, or None when it can't set one (no TIMEPERFRAME).
@@ -159,12 +156,15 @@ impl Device {
         if xioctl(self.fd(), VIDIOC_G_PARM, &mut p).is_err() {
             return Ok(None);
         }
+        // SAFETY: G_PARM for a capture type fills the `capture` member; it is plain integers, valid
+        // whatever the bytes.
         if unsafe { p.parm.capture.capability } & CAP_TIMEPERFRAME == 0 {
             return Ok(None);
         }
         let denominator = (fps * 1000.0).round().max(1.0) as u32;
         p.parm.capture.timeperframe = v4l2_fract { numerator: 1000, denominator };
         xioctl(self.fd(), VIDIOC_S_PARM, &mut p).map_err(|e| self.error("VIDIOC_S_PARM", e))?;
+        // SAFETY: S_PARM writes `capture` back (plain integers, as above).
         let t = unsafe { p.parm.capture.timeperframe };
         Ok((t.numerator > 0).then(|| t.denominator as f64 / t.numerator as f64))
     }
@@ -223,21 +223,14 @@ impl Device {
         out
     }
 
-    /// Sets a control by its name, ignoring case and punctuation ("brightness", "White Balance
-    /// Automatic"); returns the value the driver kept.
-    pub fn set_control_named(&self, name: &str, value: i32) -> Result<i32, CaptureError> {
-        let key = control_key(name);
-        let control = self.controls().into_iter().find(|c| control_key(&c.name) == key).ok_or_else(|| {
-            CaptureError::new(CaptureErrorKind::InvalidArgument, format!("{} has no control named {name:?}", self.path))
-        })?;
-        self.set_control(control.id, value)
-    }
-
     /// S_CTRL's errors mean other things than open's (EACCES is not a missing group membership).
     fn control_error(&self, err: std::io::Error) -> CaptureError {
         use CaptureErrorKind::*;
         match err.raw_os_error() {
-            Some(libc::EACCES) | Some(libc::EPERM) => CaptureError::new(InvalidArgument, format!("{}: the driver refuses this control now (inactive, e.g. a manual value while its automatic mode is on, or read-only)", self.path)),
+            Some(libc::EACCES) | Some(libc::EPERM) => CaptureError::new(
+                InvalidArgument,
+                format!("{}: the driver refuses this control now (inactive, e.g. a manual value while its automatic mode is on, or read-only)", self.path),
+            ),
             Some(libc::EINVAL) | Some(libc::ERANGE) => CaptureError::new(InvalidArgument, format!("{}: the driver refuses this value ({err})", self.path)),
             Some(libc::EBUSY) => CaptureError::new(Busy, format!("{}: the control can't change now (busy: the stream holds it)", self.path)),
             _ => self.error("VIDIOC_S_CTRL", err),

@@ -9,3 +9,4 @@ pub mod sys;
 pub use controls::{apply_controls, set_controls, ControlOutcome, DesiredControls};
 pub use device::{Control, Device, DeviceFormat, MenuItem};
 pub use source::{V4l2Options, V4l2Source};
+pub use sys::Memory;

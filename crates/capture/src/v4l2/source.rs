@@ -1,14 +1,15 @@
 //! A V4L2 camera as a frame source: MJPEG passed through from the driver's buffers without a copy,
 //! raw formats encoded once per frame into the shared pool.
+use super::buffers::DriverBuffers;
 use super::controls::{apply_controls, DesiredControls};
 use super::device::{Device, DeviceFormat};
-use super::buffers::DriverBuffers;
-use super::raw::Planes;
+use super::raw::raw_planes;
 use super::sys::*;
 use crate::frame::{now_us, Frame};
-use crate::jpeg::{find_end, has_huffman_tables, insert_huffman_tables, Encoder, HUFFMAN_SEGMENTS_LEN};
+use crate::jpeg::{find_end, has_huffman_tables, insert_huffman_tables, Encoder, Planes, HUFFMAN_SEGMENTS_LEN};
 use crate::pool::{SlotPool, HEADROOM, TAILROOM};
 use crate::source::{CaptureError, CaptureErrorKind, CaptureStats, FrameSource, SharedSlots, SourceInfo};
+use std::os::fd::AsRawFd;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -112,9 +113,7 @@ fn pick_format(offered: &[u32], wanted: &str, path: &str) -> Result<u32, Capture
         "mjpeg" => [MJPG, JPEG].into_iter().find(|f| offered.contains(f)),
         "yuyv" => offered.contains(&YUYV).then_some(YUYV),
         "nv12" => offered.contains(&NV12).then_some(NV12),
-        other => {
-            return Err(CaptureError::new(CaptureErrorKind::InvalidArgument, format!("format {other:?} is not one of auto, mjpeg, yuyv, nv12")))
-        }
+        other => return Err(CaptureError::new(CaptureErrorKind::InvalidArgument, format!("format {other:?} is not one of auto, mjpeg, yuyv, nv12"))),
     };
     choice.ok_or_else(|| {
         CaptureError::new(CaptureErrorKind::Unsupported, format!("{path} offers {} — none usable as {wanted} (mjpgd reads MJPG, JPEG, YUYV, NV12)", names()))
@@ -174,7 +173,10 @@ impl V4l2Source {
         };
         let format = dev.set_format(opts.width, opts.height, fourcc)?;
         if format.fourcc != fourcc {
-            return Err(CaptureError::new(CaptureErrorKind::Unsupported, format!("{}: asked for {}, the driver set {}", opts.device, fourcc_name(fourcc), fourcc_name(format.fourcc))));
+            return Err(CaptureError::new(
+                CaptureErrorKind::Unsupported,
+                format!("{}: asked for {}, the driver set {}", opts.device, fourcc_name(fourcc), fourcc_name(format.fourcc)),
+            ));
         }
         let mut notes = vec![];
         if (format.width, format.height) != (opts.width, opts.height) {
@@ -202,7 +204,7 @@ impl V4l2Source {
         // one write), else the driver's own MMAP buffers.
         let driver = DriverBuffers::user(&dev, count, format.size_image as usize).or_else(|_| DriverBuffers::map(&dev, count))?;
         let (w, h) = (format.width as usize, format.height as usize);
-        let encoder = (!passthrough).then(|| (Encoder::new(opts.quality), Planes::new(w, h, if format.fourcc == NV12 { 2 } else { 1 })));
+        let encoder = (!passthrough).then(|| (Encoder::new(opts.quality), raw_planes(w, h, if format.fourcc == NV12 { 2 } else { 1 })));
         // Zero-copy passthrough needs the pool only for frames missing their Huffman tables, so a
         // small one; copying passthrough puts every frame there.
         let (pool_slots, pool_bytes) = if copy {
@@ -213,7 +215,7 @@ impl V4l2Source {
             (opts.buffers.clamp(2, 32) as usize, w * h * 2 + 4096)
         };
         let pool = Some(Arc::new(SlotPool::new(pool_slots, HEADROOM + pool_bytes + TAILROOM)));
-        let in_our_memory = driver.data_offset() > 0;
+        let in_our_memory = driver.memory() == Memory::UserPtr;
         if copy {
             notes.push(format!("driver {:?} does not honour buffer ownership: each frame is copied once at dequeue", dev.driver));
         } else if passthrough && !in_our_memory {
@@ -245,7 +247,7 @@ impl V4l2Source {
             card: Some(dev.card.clone()),
             notes,
             offered: describe_modes(&dev, &formats, &format),
-            buffers: if in_our_memory { "userptr".into() } else { "mmap".into() },
+            buffers: Some(slots.driver.memory()),
             frame_slots: frame_slots as u32,
             copied: copy,
         };
@@ -268,10 +270,12 @@ impl V4l2Source {
     /// Waits for the camera (or a release from JS). Ok(false) = woken without a frame.
     fn wait(&self) -> Result<bool, CaptureError> {
         let mut fds = [
-            libc::pollfd { fd: self.dev.fd(), events: libc::POLLIN, revents: 0 },
-            libc::pollfd { fd: self.slots.driver.wake_fd(), events: libc::POLLIN, revents: 0 },
+            libc::pollfd { fd: self.dev.fd().as_raw_fd(), events: libc::POLLIN, revents: 0 },
+            libc::pollfd { fd: self.slots.driver.wake_fd().as_raw_fd(), events: libc::POLLIN, revents: 0 },
         ];
         // Short slices so a stop request is noticed quickly; silence is measured across them.
+        // SAFETY: `fds` is a live array of the 2 entries passed; both descriptors are borrowed from
+        // owners that outlive the call.
         let r = unsafe { libc::poll(fds.as_mut_ptr(), 2, 200) };
         if r < 0 {
             let e = std::io::Error::last_os_error();
@@ -289,7 +293,9 @@ impl V4l2Source {
 
     fn dequeue(&self) -> Result<Option<v4l2_buffer>, CaptureError> {
         let mut b = self.slots.driver.query(0);
-        match xioctl(self.dev.fd(), VIDIOC_DQBUF, &mut b) {
+        // SAFETY: a single-planar buffer of our set; DQBUF fills the struct and follows no pointer in
+        // it (a USERPTR buffer's address is ours, see DriverBuffers::queue).
+        match unsafe { xioctl_ptr(self.dev.fd(), VIDIOC_DQBUF, &mut b) } {
             Ok(()) => Ok(Some(b)),
             Err(e) if e.raw_os_error() == Some(libc::EAGAIN) => Ok(None),
             Err(e) => Err(self.dev.error("VIDIOC_DQBUF", e)),
@@ -328,115 +334,94 @@ impl V4l2Source {
         stats: &CaptureStats,
     ) -> Result<Option<Frame>, CaptureError> {
         let index = b.index as usize;
-        Ok(Some(match encoder {
-            None => {
-                // Drivers may claim the whole buffer as used: the JPEG ends at its EOI marker.
-                let data = self.slots.driver.bytes(index, b.bytesused as usize);
-                match find_end(data) {
-                    Some(len) if len >= MIN_JPEG && self.copy => return self.copied(&data[..len], b.index, seq, now, stats),
-                    Some(len) if len >= MIN_JPEG && has_huffman_tables(&data[..len]) => {
-                        self.slots.driver.lease(index);
-                        let offset = self.slots.driver.data_offset() as u32;
-                        Frame { slot: b.index, offset, length: len as u32, seq, timestamp_us: now }
-                    }
-                    Some(len) if len >= MIN_JPEG => return self.with_huffman_tables(&data[..len], b.index, seq, now, stats),
-                    _ => {
-                        CaptureStats::add(&stats.invalid, 1);
-                        self.requeue(b.index)?;
-                        return Ok(None);
-                    }
+        // SAFETY: buffer `index` was just dequeued, so the driver is done with it; below, it is leased
+        // to JS or re-queued only after the last use of `data`.
+        let data = unsafe { self.slots.driver.bytes(index, b.bytesused as usize) };
+        let Some((encoder, planes)) = encoder else {
+            // Drivers may claim the whole buffer as used: the JPEG ends at its EOI marker.
+            return match find_end(data) {
+                Some(len) if len >= MIN_JPEG && self.copy => self.copied(&data[..len], b.index, seq, now, stats),
+                Some(len) if len >= MIN_JPEG && has_huffman_tables(&data[..len]) => {
+                    self.slots.driver.lease(index);
+                    let offset = self.slots.driver.data_offset() as u32;
+                    Ok(Some(Frame { slot: b.index, offset, length: len as u32, seq, timestamp_us: now }))
                 }
-            }
-            Some((encoder, planes)) => {
-                let data = self.slots.driver.bytes(index, b.bytesused as usize);
-                let ok = if self.format.fourcc == NV12 {
-                    planes.fill_nv12(data, self.format.bytes_per_line as usize)
-                } else {
-                    planes.fill_yuyv(data, self.format.bytes_per_line as usize)
-                };
-                self.requeue(b.index)?;
-                if !ok {
+                Some(len) if len >= MIN_JPEG => self.with_huffman_tables(&data[..len], b.index, seq, now, stats),
+                _ => {
                     CaptureStats::add(&stats.invalid, 1);
-                    return Ok(None);
+                    self.requeue(b.index)?;
+                    Ok(None)
                 }
-                let pool = self.slots.pool();
-                let Some(slot) = pool.claim() else {
-                    CaptureStats::add(&stats.dropped, 1);
-                    return Ok(None);
-                };
-                let out = pool.claimed_bytes(slot);
-                let end = out.len() - TAILROOM;
-                match encoder.encode(&planes.image(), &mut out[HEADROOM..end]) {
-                    Ok(len) => {
-                        pool.lease(slot);
-                        let slot = (self.slots.driver.count() + slot) as u32;
-                        Frame { slot, offset: HEADROOM as u32, length: len as u32, seq, timestamp_us: now }
-                    }
-                    Err(e) => {
-                        pool.unclaim(slot);
-                        return Err(CaptureError::new(CaptureErrorKind::Io, format!("encoding {} frame: {e}", fourcc_name(self.format.fourcc))));
-                    }
-                }
-            }
-        }))
+            };
+        };
+        let ok = if self.format.fourcc == NV12 {
+            planes.fill_nv12(data, self.format.bytes_per_line as usize)
+        } else {
+            planes.fill_yuyv(data, self.format.bytes_per_line as usize)
+        };
+        self.requeue(b.index)?;
+        if !ok {
+            CaptureStats::add(&stats.invalid, 1);
+            return Ok(None);
+        }
+        let Some(mut claim) = self.slots.pool().claim() else {
+            CaptureStats::add(&stats.dropped, 1);
+            return Ok(None);
+        };
+        match encoder.encode(&planes.image(), claim.room()) {
+            Ok(len) => Ok(Some(self.pool_frame(claim.lease(len, seq, now)))),
+            Err(e) => Err(CaptureError::new(CaptureErrorKind::Io, format!("encoding {} frame: {e}", fourcc_name(self.format.fourcc)))),
+        }
     }
-}
 
-impl V4l2Source {
+    /// A frame leased from the pool, named by its slot among all of this source's slots.
+    fn pool_frame(&self, frame: Frame) -> Frame {
+        Frame { slot: (self.slots.driver.count() as u32) + frame.slot, ..frame }
+    }
+
     /// A frame from a driver that doesn't honour buffer ownership: copied once into the pool (with
     /// the standard Huffman tables added if missing), the driver's buffer re-queued at once.
     fn copied(&self, jpeg: &[u8], index: u32, seq: u64, now: u64, stats: &CaptureStats) -> Result<Option<Frame>, CaptureError> {
         if !has_huffman_tables(jpeg) {
             return self.with_huffman_tables(jpeg, index, seq, now, stats);
         }
-        let pool = self.slots.pool();
-        let copied = pool.claim().map(|slot| {
-            let out = pool.claimed_bytes(slot);
-            let fits = jpeg.len() <= out.len() - HEADROOM - TAILROOM;
-            if fits {
-                out[HEADROOM..HEADROOM + jpeg.len()].copy_from_slice(jpeg);
-            }
-            (slot, fits)
-        });
-        self.requeue(index)?;
-        match copied {
-            Some((slot, true)) => {
-                pool.lease(slot);
-                CaptureStats::add(&stats.bytes_copied, jpeg.len() as u64);
-                let slot = (self.slots.driver.count() + slot) as u32;
-                Ok(Some(Frame { slot, offset: HEADROOM as u32, length: jpeg.len() as u32, seq, timestamp_us: now }))
-            }
-            Some((slot, false)) => {
-                pool.unclaim(slot);
-                CaptureStats::add(&stats.invalid, 1);
-                Ok(None)
-            }
-            None => {
-                CaptureStats::add(&stats.dropped, 1);
-                Ok(None)
-            }
-        }
+        self.write_to_pool(jpeg.len(), index, seq, now, stats, |room| {
+            // None (too big for the slot) counts the frame invalid.
+            room.get_mut(..jpeg.len())?.copy_from_slice(jpeg);
+            Some(jpeg.len())
+        })
     }
 
     /// A UVC-style frame without Huffman tables: copied into the pool with the standard tables added
     /// (browsers can't decode it otherwise). The driver's buffer goes straight back.
     fn with_huffman_tables(&self, jpeg: &[u8], index: u32, seq: u64, now: u64, stats: &CaptureStats) -> Result<Option<Frame>, CaptureError> {
-        let pool = self.slots.pool();
-        let fixed = pool.claim().map(|slot| {
-            let out = pool.claimed_bytes(slot);
-            let end = out.len() - TAILROOM;
-            (slot, insert_huffman_tables(jpeg, &mut out[HEADROOM..end]))
+        self.write_to_pool(jpeg.len(), index, seq, now, stats, |room| insert_huffman_tables(jpeg, room))
+    }
+
+    /// Writes a frame of `copied` bytes from driver buffer `index` into a pool slot with `write` (the
+    /// JPEG's length, or None when it doesn't fit or is malformed: counted invalid), re-queues the
+    /// driver's buffer, and leases the slot. No free slot: the frame is dropped (counted).
+    fn write_to_pool(
+        &self,
+        copied: usize,
+        index: u32,
+        seq: u64,
+        now: u64,
+        stats: &CaptureStats,
+        write: impl FnOnce(&mut [u8]) -> Option<usize>,
+    ) -> Result<Option<Frame>, CaptureError> {
+        let written = self.slots.pool().claim().map(|mut claim| {
+            let len = write(claim.room());
+            (claim, len)
         });
         self.requeue(index)?;
-        match fixed {
-            Some((slot, Some(len))) => {
-                pool.lease(slot);
-                CaptureStats::add(&stats.bytes_copied, jpeg.len() as u64);
-                let slot = (self.slots.driver.count() + slot) as u32;
-                Ok(Some(Frame { slot, offset: HEADROOM as u32, length: len as u32, seq, timestamp_us: now }))
+        match written {
+            Some((claim, Some(len))) => {
+                CaptureStats::add(&stats.bytes_copied, copied as u64);
+                Ok(Some(self.pool_frame(claim.lease(len, seq, now))))
             }
-            Some((slot, None)) => {
-                pool.unclaim(slot);
+            // Dropping the claim frees the slot.
+            Some((_, None)) => {
                 CaptureStats::add(&stats.invalid, 1);
                 Ok(None)
             }
@@ -470,10 +455,7 @@ impl FrameSource for V4l2Source {
                     return self.deliver(b, stats);
                 }
                 if !self.wait()? && started.elapsed().as_millis() as i32 > self.silence_ms {
-                    return Err(CaptureError::new(
-                        CaptureErrorKind::Timeout,
-                        format!("{} sent no frame for {} s", self.dev.path, self.silence_ms / 1000),
-                    ));
+                    return Err(CaptureError::new(CaptureErrorKind::Timeout, format!("{} sent no frame for {} s", self.dev.path, self.silence_ms / 1000)));
                 }
             }
             Ok(None)
@@ -532,7 +514,17 @@ mod tests {
 
     #[test]
     fn opening_a_missing_device_says_so() {
-        let opts = V4l2Options { device: "/dev/video-does-not-exist".into(), width: 640, height: 480, fps: 30.0, format: "auto".into(), quality: 80, buffers: 4, copy_drivers: vec![], controls: Default::default() };
+        let opts = V4l2Options {
+            device: "/dev/video-does-not-exist".into(),
+            width: 640,
+            height: 480,
+            fps: 30.0,
+            format: "auto".into(),
+            quality: 80,
+            buffers: 4,
+            copy_drivers: vec![],
+            controls: Default::default(),
+        };
         let e = V4l2Source::open(&opts).err().unwrap();
         assert_eq!(e.kind, CaptureErrorKind::NotFound);
         assert!(e.message.contains("does not exist"));
@@ -540,7 +532,17 @@ mod tests {
 
     #[test]
     fn a_file_that_is_not_a_device_is_refused() {
-        let opts = V4l2Options { device: "/dev/null".into(), width: 640, height: 480, fps: 30.0, format: "auto".into(), quality: 80, buffers: 4, copy_drivers: vec![], controls: Default::default() };
+        let opts = V4l2Options {
+            device: "/dev/null".into(),
+            width: 640,
+            height: 480,
+            fps: 30.0,
+            format: "auto".into(),
+            quality: 80,
+            buffers: 4,
+            copy_drivers: vec![],
+            controls: Default::default(),
+        };
         assert_eq!(V4l2Source::open(&opts).err().unwrap().kind, CaptureErrorKind::NotACaptureDevice);
     }
 }
