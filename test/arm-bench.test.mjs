@@ -3,29 +3,13 @@
 // the bench. About a minute here (boot ~25 s, mjpgd's start-up under TCG ~15 s); the first run also
 // fetches and builds the guest (scripts/arm-vm.sh, cached in ~/.cache/mjpgd-armvm).
 import { test } from 'node:test';
+import { runBench } from './helpers/bench.mjs';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-function runBench(args, timeoutMs) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bench', 'main.mjs'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const killer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      clearTimeout(killer);
-      resolve({ code, signal, out });
-    });
-  });
-}
 
 test('bench --arm --smoke: floor and mjpgd serve whole frames in the ARMv7 guest; counts and the ARMv7 line reported', { timeout: 900000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mjpgd-arm-smoke-'));

@@ -1,29 +1,12 @@
 // Smoke test of `npm run bench`: runs it at minimal size and checks what it reports, not how fast.
 import { test } from 'node:test';
+import { runBench } from './helpers/bench.mjs';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-function runBench(args, timeoutMs) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bench', 'main.mjs'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    // SIGTERM lets the bench stop its own children (its exit handler kills them).
-    const killer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      clearTimeout(killer);
-      resolve({ code, signal, out });
-    });
-  });
-}
 
 test('bench --smoke: floor and mjpgd both deliver whole frames, JSON + SVG written', { timeout: 90000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mjpgd-bench-'));
