@@ -3,7 +3,7 @@
 import { log } from './log';
 import type { FrameSource, SourceEvent, StillShot } from './sources/source';
 import { Fanout, type FanoutOptions } from './stream/fanout';
-import { SharedFrame } from './stream/frame';
+import { FrameLease } from './sources/lease';
 import { SameFrameFilter } from './stream/same-frames';
 import type { Orientation } from './transform/orientation';
 import { Transforms, turn } from './transform/transforms';
@@ -105,7 +105,7 @@ export class Camera {
   }
 
   /** The camera's own --rotate/--flip; null (frame dropped, counted) when the JPEG can't be read. */
-  private turnAll(frame: SharedFrame): SharedFrame | null {
+  private turnAll(frame: FrameLease): FrameLease | null {
     try {
       const turned = turn(frame, this.orientation);
       this.turned.computed++;
@@ -213,7 +213,7 @@ export class Camera {
   /** The snapshot for a request: a still when `sizeParam` (or snapshot_width/height) asks for one,
    * else a frame captured at most `maxDelayMs` ago or the next one; or why there is none (400: the
    * request's fault; 503: the camera's). A paused camera answers with its paused picture. */
-  async snapshot(sizeParam: string | null, maxDelayMs: number): Promise<{ frame: SharedFrame } | { status: 400 | 503; message: string }> {
+  async snapshot(sizeParam: string | null, maxDelayMs: number): Promise<{ frame: FrameLease } | { status: 400 | 503; message: string }> {
     let size: StillSize | null = this.options.snapshotSize ?? null;
     if (sizeParam !== null && sizeParam !== '') {
       const parsed = parseStillSize(sizeParam);
@@ -224,7 +224,7 @@ export class Camera {
       try {
         const s = await this.still(size);
         // The still's own memory, never reused: writers may hold it as it is. Seq 0: not a stream frame.
-        const still = new SharedFrame(0, Date.now() * 1000, s.jpeg, 0, s.jpeg.length, { release() {}, pooled: false });
+        const still = new FrameLease(0, Date.now() * 1000, s.jpeg, 0, s.jpeg.length, { release() {}, pooled: false });
         const out = this.orientation === 'none' ? still : this.turnAll(still);
         return out ? { frame: out } : { status: 503, message: 'the still could not be turned (not a readable JPEG)' };
       } catch (e) {

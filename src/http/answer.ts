@@ -2,7 +2,7 @@
 // `net`, uWebSockets.js) only put it on the wire. Every status line and header is decided here once.
 import type { Camera } from '../camera';
 import type { ClientOptions } from '../stream/client';
-import type { SharedFrame } from '../stream/frame';
+import type { FrameLease } from '../sources/lease';
 import { formatTimestamp, STREAM_CONTENT_TYPE } from '../stream/multipart';
 import type { BodyAnswer } from './actions';
 
@@ -17,7 +17,7 @@ export interface StreamAnswer {
 
 /** One JPEG (a snapshot). The transport owns a reference to the frame and lets go when written. */
 export interface FrameAnswer {
-  frame: SharedFrame;
+  frame: FrameLease;
   headers?: Record<string, string>;
 }
 

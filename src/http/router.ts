@@ -12,7 +12,7 @@ import type { Request } from './request';
 import { viewerPage } from './viewer';
 import { orientationOf, type Orientation } from '../transform/orientation';
 import { turn } from '../transform/transforms';
-import type { SharedFrame } from '../stream/frame';
+import type { FrameLease } from '../sources/lease';
 
 export interface RouterOptions {
   /** Above this many stream clients (all cameras, all transports), newcomers get 503. */
@@ -224,7 +224,7 @@ export class Router {
 }
 
 /** `frame` turned, or null when TurboJPEG can't read it. */
-function safeTurn(frame: SharedFrame, o: Orientation): SharedFrame | null {
+function safeTurn(frame: FrameLease, o: Orientation): FrameLease | null {
   try {
     return turn(frame, o);
   } catch {

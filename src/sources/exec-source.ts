@@ -4,7 +4,7 @@
 // outlives mjpgd (see process-group.ts).
 import path from 'node:path';
 import { log } from '../log';
-import { SharedFrame } from '../stream/frame';
+import { FrameLease } from './lease';
 import { ADVANCE_TRAILER, partHeader } from '../stream/multipart';
 import { jpegSize } from './jpeg-size';
 import { MjpegSplitter } from './mjpeg-splitter';
@@ -33,14 +33,14 @@ export interface ExecSourceOptions {
 /** The frame for a JPEG the splitter found. One read held it all: its bytes are used where they lie
  * (no copy). It spanned reads: it is joined once, into a buffer with room for the part header in
  * front and the trailer behind, so the part still leaves in one write. */
-export function frameFromPieces(seq: number, timestampUs: number, pieces: Buffer[], length: number): { frame: SharedFrame; copied: number } {
+export function frameFromPieces(seq: number, timestampUs: number, pieces: Buffer[], length: number): { frame: FrameLease; copied: number } {
   const nothingToRelease = { release() {} };
-  if (pieces.length === 1) return { frame: new SharedFrame(seq, timestampUs, pieces[0], 0, length, nothingToRelease), copied: 0 };
+  if (pieces.length === 1) return { frame: new FrameLease(seq, timestampUs, pieces[0], 0, length, nothingToRelease), copied: 0 };
   const headroom = Buffer.byteLength(partHeader(length, timestampUs), 'latin1');
   const slot = Buffer.allocUnsafe(headroom + length + ADVANCE_TRAILER.length);
   let at = headroom;
   for (const p of pieces) at += p.copy(slot, at);
-  return { frame: new SharedFrame(seq, timestampUs, slot, headroom, length, nothingToRelease), copied: length };
+  return { frame: new FrameLease(seq, timestampUs, slot, headroom, length, nothingToRelease), copied: length };
 }
 
 export class ExecSource implements FrameSource {
@@ -205,6 +205,6 @@ export class ExecSource implements FrameSource {
   }
 
   private publish(jpeg: Buffer): void {
-    this.listener?.frame(new SharedFrame(this.seq++, Date.now() * 1000, jpeg, 0, jpeg.length, { release() {}, pooled: false }), 'offline');
+    this.listener?.frame(new FrameLease(this.seq++, Date.now() * 1000, jpeg, 0, jpeg.length, { release() {}, pooled: false }), 'offline');
   }
 }

@@ -3,7 +3,7 @@
 // camera's MJPEG buffers), served without copying.
 import fs from 'node:fs';
 import path from 'node:path';
-import { SharedFrame } from '../stream/frame';
+import { FrameLease } from './lease';
 import { jpegSize } from './jpeg-size';
 import type { FrameSource, SourceCounters, SourceInfo, SourceListener } from './source';
 
@@ -41,7 +41,7 @@ export class FolderSource implements FrameSource {
       const jpeg = this.frames[this.seq % this.frames.length];
       this.captured++;
       // The file's own bytes: nothing to release, nothing copied.
-      listener.frame(new SharedFrame(this.seq++, Date.now() * 1000, jpeg, 0, jpeg.length, { release() {}, pooled: false }), null);
+      listener.frame(new FrameLease(this.seq++, Date.now() * 1000, jpeg, 0, jpeg.length, { release() {}, pooled: false }), null);
     }, 1000 / this.info.fps);
   }
 

@@ -4,7 +4,7 @@
 // with backoff and the stream resumes on the same connections.
 import { MjpegClient, type MjpegFrame } from '../client/client';
 import { log } from '../log';
-import { SharedFrame } from '../stream/frame';
+import { FrameLease } from './lease';
 import { jpegSize } from './jpeg-size';
 import { OfflinePicture } from './offline-picture';
 import type { FrameSource, SourceCounters, SourceInfo, SourceListener } from './source';
@@ -45,7 +45,7 @@ export class HttpSource implements FrameSource {
     u.password = '';
     this.shownUrl = u.toString();
     this.info = { kind: 'http', width: opts.width, height: opts.height, fps: opts.fps, format: 'MJPG', device: this.shownUrl, notes: [] };
-    this.offline = new OfflinePicture((jpeg) => this.listener?.frame(new SharedFrame(this.seq++, this.nextTimestamp(Date.now() * 1000), jpeg, 0, jpeg.length, NOT_POOLED), 'offline'));
+    this.offline = new OfflinePicture((jpeg) => this.listener?.frame(new FrameLease(this.seq++, this.nextTimestamp(Date.now() * 1000), jpeg, 0, jpeg.length, NOT_POOLED), 'offline'));
   }
 
   start(listener: SourceListener): void {
@@ -103,7 +103,7 @@ export class HttpSource implements FrameSource {
       listener.event({ kind: 'recovered' });
     }
     const jpeg = frame.data;
-    listener.frame(new SharedFrame(this.seq++, this.timestampOf(frame), jpeg, 0, jpeg.length, NOT_POOLED), null);
+    listener.frame(new FrameLease(this.seq++, this.timestampOf(frame), jpeg, 0, jpeg.length, NOT_POOLED), null);
   }
 
   private lost(reason: string): void {

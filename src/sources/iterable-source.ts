@@ -1,6 +1,6 @@
 // A FrameSource over any async iterable of JPEGs (the library's serveMjpeg): the iterable sets the
 // pace, each JPEG is published to the fan-out as it comes, without a copy.
-import { SharedFrame } from '../stream/frame';
+import { FrameLease } from './lease';
 import { jpegSize } from './jpeg-size';
 import type { FrameSource, SourceCounters, SourceInfo, SourceListener } from './source';
 
@@ -60,7 +60,7 @@ export class IterableSource implements FrameSource {
         this.lastTimestampUs = t;
         // "pooled" (the default): the caller may reuse its buffer once the iterator moves on, so a
         // transport that must keep bytes past a write copies them.
-        listener.frame(new SharedFrame(this.seq++, t, data, 0, data.length, { release() {} }), null);
+        listener.frame(new FrameLease(this.seq++, t, data, 0, data.length, { release() {} }), null);
       }
       if (!this.stopped) listener.event({ kind: 'failed', message: 'the frame source ended' });
     } catch (e) {

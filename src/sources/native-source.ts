@@ -1,9 +1,9 @@
 // A FrameSource over the Rust addon's Camera, whose capture supervisor owns the device's life (open,
 // reopen with backoff, offline and paused pictures, pause, idle release, stills, max restarts).
-// Here leases of pool slots become SharedFrames, zero copy, and the supervisor's typed events are
+// Here leases of pool slots become FrameLeases, zero copy, and the supervisor's typed events are
 // passed on.
 import { binding, type ControlValue, type NativeCamera, type NativeCameraEvent, type NativeCameraOptions } from '../native/binding';
-import { SharedFrame } from '../stream/frame';
+import { FrameLease } from './lease';
 import type { FrameSource, SourceCounters, SourceEventKind, SourceInfo, SourceListener, StillShot } from './source';
 
 /** No still answer within this long is a failure (the supervisor gives up after 10 s itself). */
@@ -44,7 +44,7 @@ export class NativeSource implements FrameSource {
           this.generation = generation;
         }
         const origin = { release: () => void this.camera.release(generation, slot) };
-        listener.frame(new SharedFrame(seq, timestampUs, this.slots[slot], offset, length, origin), null);
+        listener.frame(new FrameLease(seq, timestampUs, this.slots[slot], offset, length, origin), null);
       },
       (event) => this.onEvent(event, listener),
     );
@@ -60,7 +60,7 @@ export class NativeSource implements FrameSource {
     if (event.kind === 'picture' && event.jpeg) {
       const jpeg = event.jpeg;
       // Its own memory, never reused (a new picture is a new Buffer).
-      const frame = new SharedFrame(event.seq ?? 0, event.timestampUs ?? Date.now() * 1000, jpeg, 0, jpeg.length, { release() {}, pooled: false });
+      const frame = new FrameLease(event.seq ?? 0, event.timestampUs ?? Date.now() * 1000, jpeg, 0, jpeg.length, { release() {}, pooled: false });
       listener.frame(frame, event.picture === 'paused' ? 'paused' : 'offline');
       return;
     }

@@ -1,5 +1,5 @@
 // What the server needs from a camera-like source; the native camera and the folder player implement it.
-import type { SharedFrame } from '../stream/frame';
+import type { FrameLease } from './lease';
 
 export interface SourceInfo {
   kind: string;
@@ -57,7 +57,7 @@ export interface SourceEvent {
 
 export interface SourceListener {
   /** A frame; `picture` says when it is the offline or paused picture rather than camera output. */
-  frame(frame: SharedFrame, picture: PictureKind | null): void;
+  frame(frame: FrameLease, picture: PictureKind | null): void;
   event(event: SourceEvent): void;
 }
 

@@ -1,5 +1,6 @@
 // One viewer of a stream, as the fan-out engine sees it: no HTTP, no uWS.
-import type { Chunks, SharedFrame } from './frame';
+import type { FrameLease } from '../sources/lease';
+import { advancePartOf, partOf, type Chunks } from './part';
 import type { Orientation } from '../transform/orientation';
 
 /** Where a client's bytes go. The HTTP layer implements it over a uWS response or a Node socket. */
@@ -39,7 +40,7 @@ export class StreamClient {
   bytesSent = 0;
   connectedAt = Date.now();
   /** The part being sent, when the connection pushed back, and how far it got. */
-  pending: SharedFrame | null = null;
+  pending: FrameLease | null = null;
   pendingOffset = 0;
   /** The part being sent is a dual_final_frames repeat. */
   pendingRepeat = false;
@@ -60,7 +61,7 @@ export class StreamClient {
 
   /** The bytes this client gets for `frame`, per its options. Looked up on every write, never kept:
    * a frame copied out of the pool (detachFromPool) moves to new memory. */
-  bytesOf(frame: SharedFrame): Chunks {
-    return this.info.options.advanceHeaders ? frame.advancePart : frame.part;
+  bytesOf(frame: FrameLease): Chunks {
+    return this.info.options.advanceHeaders ? advancePartOf(frame) : partOf(frame);
   }
 }

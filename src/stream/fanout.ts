@@ -1,7 +1,8 @@
 // The fan-out engine: every frame to every ready client, one frame in flight per client,
 // slow clients skip frames instead of buffering them, newcomers start with the latest frame.
 import { StreamClient, type ClientInfo, type ClientSink } from './client';
-import type { SharedFrame } from './frame';
+import type { FrameLease } from '../sources/lease';
+import { detachFromPool } from './part';
 
 export interface FanoutOptions {
   /** Close a client whose pending part made no progress for this long (ms). */
@@ -25,13 +26,13 @@ export interface FanoutTotals {
   framesRepeated: number;
 }
 
-type FrameWaiter = { minTimestampUs: number; resolve: (f: SharedFrame | null) => void; timer: NodeJS.Timeout };
+type FrameWaiter = { minTimestampUs: number; resolve: (f: FrameLease | null) => void; timer: NodeJS.Timeout };
 
 export class Fanout {
   private readonly clients = new Map<number, StreamClient>();
-  private latest: SharedFrame | null = null;
+  private latest: FrameLease | null = null;
   /** Frames some client is still sending, with how many clients are on each. */
-  private readonly inFlight = new Map<SharedFrame, number>();
+  private readonly inFlight = new Map<FrameLease, number>();
   private waiters: FrameWaiter[] = [];
   private nextId = 1;
   private readonly ticker: NodeJS.Timeout;
@@ -60,7 +61,7 @@ export class Fanout {
     return this.clients.size;
   }
 
-  latestFrame(): SharedFrame | null {
+  latestFrame(): FrameLease | null {
     return this.latest;
   }
 
@@ -94,7 +95,7 @@ export class Fanout {
   }
 
   /** A new frame from the source. The engine takes over the caller's reference. */
-  publish(frame: SharedFrame): void {
+  publish(frame: FrameLease): void {
     this.totals.framesPublished++;
     const previous = this.latest;
     this.latest = frame;
@@ -134,7 +135,7 @@ export class Fanout {
   }
 
   /** The first frame captured at or after `minTimestampUs`, or null after `timeoutMs`. */
-  frameAfter(minTimestampUs: number, timeoutMs: number): Promise<SharedFrame | null> {
+  frameAfter(minTimestampUs: number, timeoutMs: number): Promise<FrameLease | null> {
     if (this.latest && this.latest.timestampUs >= minTimestampUs) return Promise.resolve(this.latest.ref());
     return new Promise((resolve) => {
       const waiter: FrameWaiter = {
@@ -186,14 +187,14 @@ export class Fanout {
     this.latest = null;
   }
 
-  private dueFor(client: StreamClient, frame: SharedFrame): boolean {
+  private dueFor(client: StreamClient, frame: FrameLease): boolean {
     const cap = client.info.options.maxFps;
     if (cap <= 0 || client.lastSentTimestampUs === 0) return true;
     // 5% slack so a 30 fps camera isn't cut to 15 by a 30 fps cap because of jitter.
     return frame.timestampUs - client.lastSentTimestampUs >= (1e6 / cap) * 0.95;
   }
 
-  private send(client: StreamClient, frame: SharedFrame, repeat = false): void {
+  private send(client: StreamClient, frame: FrameLease, repeat = false): void {
     client.pendingRepeat = repeat;
     client.lastSentTimestampUs = frame.timestampUs;
     client.lastSentSeq = frame.seq;
@@ -246,7 +247,7 @@ export class Fanout {
     frame.unref();
   }
 
-  private wakeWaiters(frame: SharedFrame): void {
+  private wakeWaiters(frame: FrameLease): void {
     if (this.waiters.length === 0) return;
     const ready = this.waiters.filter((w) => frame.timestampUs >= w.minTimestampUs);
     this.waiters = this.waiters.filter((w) => frame.timestampUs < w.minTimestampUs);
@@ -264,7 +265,7 @@ export class Fanout {
     for (const f of this.inFlight.keys()) {
       if (held <= this.opts.maxFramesInPool) break;
       if (f !== this.latest && f.holdsSlot) {
-        this.totals.bytesCopied += f.detachFromPool();
+        this.totals.bytesCopied += detachFromPool(f);
         held--;
       }
     }

@@ -2,7 +2,7 @@
 // costs no bandwidth), but every Nth is, so viewers that restart after seconds without a frame
 // (Mainsail: 10 s) keep theirs. Identical means the same bytes: the length is compared first, as
 // it differs for almost every changed frame, then the bytes.
-import type { SharedFrame } from './frame';
+import type { FrameLease } from '../sources/lease';
 
 export class SameFrameFilter {
   /** Frames not sent because they repeated the previous one. */
@@ -15,7 +15,7 @@ export class SameFrameFilter {
   constructor(private readonly every: number) {}
 
   /** Whether `frame` goes to viewers. */
-  pass(frame: SharedFrame): boolean {
+  pass(frame: FrameLease): boolean {
     const jpeg = frame.jpeg;
     const same = this.last !== null && this.last.length === jpeg.length && this.last.equals(jpeg);
     if (same && this.repeats + 1 < this.every) {

@@ -3,22 +3,22 @@
 // all of that orientation's viewers and snapshots. Orientations nobody watches cost nothing.
 import { binding } from '../native/binding';
 import { Fanout, type FanoutOptions } from '../stream/fanout';
-import { SharedFrame } from '../stream/frame';
+import { FrameLease } from '../sources/lease';
 import type { Orientation } from './orientation';
 
 interface Derived {
   fanout: Fanout;
   /** The newest turned frame, for snapshots and late viewers of the same frame. */
-  latest: { seq: number; frame: SharedFrame } | null;
+  latest: { seq: number; frame: FrameLease } | null;
   computed: number;
   failed: number;
 }
 
 /** `frame` turned by `o` as a frame of its own (memory of its own, not a pool slot). Throws on a
  * JPEG TurboJPEG can't read. */
-export function turn(frame: SharedFrame, o: Orientation): SharedFrame {
+export function turn(frame: FrameLease, o: Orientation): FrameLease {
   const jpeg = binding().transformJpeg(frame.jpeg, o);
-  return new SharedFrame(frame.seq, frame.timestampUs, jpeg, 0, jpeg.length, { release: () => {}, pooled: false });
+  return new FrameLease(frame.seq, frame.timestampUs, jpeg, 0, jpeg.length, { release: () => {}, pooled: false });
 }
 
 export class Transforms {
@@ -41,7 +41,7 @@ export class Transforms {
   }
 
   /** A camera frame was published: turn it once for each orientation that has viewers. */
-  publish(frame: SharedFrame): void {
+  publish(frame: FrameLease): void {
     for (const [o, d] of this.byOrientation) {
       if (d.fanout.clientCount === 0) continue;
       const turned = this.turnOnce(o, d, frame);
@@ -50,13 +50,13 @@ export class Transforms {
   }
 
   /** `frame` in orientation `o`, turned at most once per frame (a reference the caller unrefs). */
-  frameFor(o: Orientation, frame: SharedFrame): SharedFrame | null {
+  frameFor(o: Orientation, frame: FrameLease): FrameLease | null {
     return this.turnOnce(o, this.derived(o), frame)?.ref() ?? null;
   }
 
-  private turnOnce(o: Orientation, d: Derived, frame: SharedFrame): SharedFrame | null {
+  private turnOnce(o: Orientation, d: Derived, frame: FrameLease): FrameLease | null {
     if (d.latest?.seq === frame.seq) return d.latest.frame;
-    let turned: SharedFrame;
+    let turned: FrameLease;
     try {
       turned = turn(frame, o);
     } catch {

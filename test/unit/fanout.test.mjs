@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const { Fanout } = require('../../dist/stream/fanout.js');
-const { SharedFrame } = require('../../dist/stream/frame.js');
+const { FrameLease } = require('../../dist/sources/lease.js');
 
 const OPTS = { maxFps: 0, advanceHeaders: false, dualFinalFrames: false };
 
@@ -47,7 +47,7 @@ let released = 0;
 function frame(seq, pooled = true) {
   const jpeg = Buffer.from([0xff, 0xd8, seq & 0xff, 0xff, 0xd9]);
   const slot = Buffer.concat([Buffer.alloc(256), jpeg, Buffer.alloc(64)]);
-  return new SharedFrame(seq, 1e15 + seq * 33333, slot, 256, jpeg.length, { release: () => released++, pooled });
+  return new FrameLease(seq, 1e15 + seq * 33333, slot, 256, jpeg.length, { release: () => released++, pooled });
 }
 
 test('a ready client gets every frame as one part: headers, JPEG, then the next delimiter', () => {

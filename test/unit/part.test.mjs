@@ -6,7 +6,8 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const { partHeader, partHeaderLength, writePartHeader, PART_TRAILER, ADVANCE_TRAILER } = require('../../dist/stream/multipart.js');
-const { SharedFrame } = require('../../dist/stream/frame.js');
+const { FrameLease } = require('../../dist/sources/lease.js');
+const { partOf, advancePartOf, detachFromPool } = require('../../dist/stream/part.js');
 
 const bytes = (chunks) => Buffer.concat(chunks.list);
 
@@ -35,15 +36,15 @@ test('every layout sends header + JPEG + next delimiter, and the advance form JP
   };
   for (const [name, [slot, offset]] of Object.entries(layouts)) {
     let released = 0;
-    const f = new SharedFrame(1, ts, slot, offset, jpeg.length, { release: () => released++ });
-    assert.deepEqual(bytes(f.part), expected, name);
-    assert.equal(f.part.length, expected.length, name);
-    assert.deepEqual(bytes(f.advancePart), expectedAdvance, `${name}: advance`);
-    if (offset >= 100) assert.equal(f.part.list.length, slot.length - offset - jpeg.length >= PART_TRAILER.length ? 1 : 2, `${name}: chunks`);
-    assert.equal(f.detachFromPool(), jpeg.length);
+    const f = new FrameLease(1, ts, slot, offset, jpeg.length, { release: () => released++ });
+    assert.deepEqual(bytes(partOf(f)), expected, name);
+    assert.equal(partOf(f).length, expected.length, name);
+    assert.deepEqual(bytes(advancePartOf(f)), expectedAdvance, `${name}: advance`);
+    if (offset >= 100) assert.equal(partOf(f).list.length, slot.length - offset - jpeg.length >= PART_TRAILER.length ? 1 : 2, `${name}: chunks`);
+    assert.equal(detachFromPool(f), jpeg.length);
     assert.equal(released, 1);
-    assert.deepEqual(bytes(f.part), expected, `${name}: after the copy out of the pool`);
-    assert.deepEqual(bytes(f.advancePart), expectedAdvance, `${name}: advance after the copy`);
-    assert.equal(f.part.pooled, false);
+    assert.deepEqual(bytes(partOf(f)), expected, `${name}: after the copy out of the pool`);
+    assert.deepEqual(bytes(advancePartOf(f)), expectedAdvance, `${name}: advance after the copy`);
+    assert.equal(partOf(f).pooled, false);
   }
 });

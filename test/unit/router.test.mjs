@@ -7,7 +7,7 @@ const require = createRequire(import.meta.url);
 const { Router } = require('../../dist/http/router.js');
 const { Auth } = require('../../dist/http/auth.js');
 const { Fanout } = require('../../dist/stream/fanout.js');
-const { SharedFrame } = require('../../dist/stream/frame.js');
+const { FrameLease } = require('../../dist/sources/lease.js');
 
 function fakeCamera(name) {
   const fanout = new Fanout({ stallTimeoutMs: 10000, maxFramesInPool: 4 });
@@ -71,7 +71,7 @@ test('snapshot: the latest frame if fresh, else the next one', async () => {
   const { r, cams } = router();
   const jpeg = Buffer.from([0xff, 0xd8, 1, 2, 0xff, 0xd9]);
   const pending = r.answer(request('GET', '/snapshot'));
-  cams[0].fanout.publish(new SharedFrame(1, Date.now() * 1000, Buffer.concat([Buffer.alloc(200), jpeg, Buffer.alloc(100)]), 200, jpeg.length, { release() {} }));
+  cams[0].fanout.publish(new FrameLease(1, Date.now() * 1000, Buffer.concat([Buffer.alloc(200), jpeg, Buffer.alloc(100)]), 200, jpeg.length, { release() {} }));
   const a = await pending;
   assert.ok('frame' in a);
   assert.deepEqual(a.frame.jpeg, jpeg);

@@ -3,7 +3,7 @@
 // left, keeps the rest "held" (queued by the writer; it references the frame's memory, no copy), and
 // asks the engine to resume once the writer has flushed it: one frame in flight per viewer.
 import type { ClientSink } from '../../stream/client';
-import type { Chunks } from '../../stream/frame';
+import type { Chunks } from '../../stream/part';
 
 export abstract class HeldSink implements ClientSink {
   private held = 0;

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { log } from '../../log';
-import type { Chunks } from '../../stream/frame';
+import type { Chunks } from '../../stream/part';
 import { ADVANCE_PREAMBLE, STREAM_PREAMBLE } from '../../stream/multipart';
 import { bodyBytes, headOf, releaser, statusLine, type Answer } from '../answer';
 import { BadRequest, bodyLength, checkPartialHead, headEnd, parseHead, wantsKeepAlive, type Request } from '../request';

@@ -10,7 +10,7 @@ import type * as UWS from 'uWebSockets.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { log } from '../../log';
 import type { ClientSink } from '../../stream/client';
-import type { Chunks } from '../../stream/frame';
+import type { Chunks } from '../../stream/part';
 import { ADVANCE_PREAMBLE, STREAM_PREAMBLE } from '../../stream/multipart';
 import { bodyBytes, headOf, releaser, statusLine, type Answer } from '../answer';
 import { LIMITS, type Request } from '../request';
