@@ -4,8 +4,7 @@
 // outlives mjpgd (see process-group.ts).
 import path from 'node:path';
 import { log } from '../log';
-import { FrameLease } from './lease';
-import { ADVANCE_TRAILER, partHeader } from '../stream/multipart';
+import { FRAME_HEADROOM, FRAME_TAILROOM, FrameLease } from './lease';
 import { jpegSize } from './jpeg-size';
 import { MjpegSplitter } from './mjpeg-splitter';
 import { OfflinePicture } from './offline-picture';
@@ -36,11 +35,10 @@ export interface ExecSourceOptions {
 export function frameFromPieces(seq: number, timestampUs: number, pieces: Buffer[], length: number): { frame: FrameLease; copied: number } {
   const nothingToRelease = { release() {} };
   if (pieces.length === 1) return { frame: new FrameLease(seq, timestampUs, pieces[0], 0, length, nothingToRelease), copied: 0 };
-  const headroom = Buffer.byteLength(partHeader(length, timestampUs), 'latin1');
-  const slot = Buffer.allocUnsafe(headroom + length + ADVANCE_TRAILER.length);
-  let at = headroom;
+  const slot = Buffer.allocUnsafe(FRAME_HEADROOM + length + FRAME_TAILROOM);
+  let at = FRAME_HEADROOM;
   for (const p of pieces) at += p.copy(slot, at);
-  return { frame: new FrameLease(seq, timestampUs, slot, headroom, length, nothingToRelease), copied: length };
+  return { frame: new FrameLease(seq, timestampUs, slot, FRAME_HEADROOM, length, nothingToRelease), copied: length };
 }
 
 export class ExecSource implements FrameSource {

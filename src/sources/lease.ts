@@ -2,6 +2,11 @@
 // that gives the memory back (to the driver, the pool) when the last holder lets go. Neutral: it knows
 // nothing of HTTP or multipart; the stream engine lays its parts out around the JPEG (src/stream/part.ts).
 
+/** Room a source leaves in front of and behind a JPEG it had to copy anyway, so that a consumer can
+ * frame it (a part header, a delimiter) around the bytes without another copy. */
+export const FRAME_HEADROOM = 128;
+export const FRAME_TAILROOM = 64;
+
 export interface FrameOrigin {
   /** Called once, when no client or snapshot needs the frame's memory any more. */
   release(): void;

@@ -1,7 +1,9 @@
 // The multipart part of a frame, laid out around its JPEG without copying it: the part header written
 // into the room in front of the JPEG and the next delimiter into the room behind, where the lease's
 // memory has it (the memory is ours while leased); header + JPEG + delimiter as separate chunks where
-// it doesn't (a driver's MJPEG buffer, a file). Built once per frame, shared by every viewer.
+// it doesn't (a driver's MJPEG buffer, a file). Built once per frame, shared by every viewer. A part
+// header is at most ~90 bytes and the advance trailer ~50, within the room sources leave
+// (FRAME_HEADROOM, FRAME_TAILROOM in src/sources/lease.ts).
 import type { FrameLease } from '../sources/lease';
 import { ADVANCE_TRAILER, partHeaderLength, PART_TRAILER, writePartHeader } from './multipart';
 

@@ -48,3 +48,10 @@ test('every layout sends header + JPEG + next delimiter, and the advance form JP
     assert.equal(partOf(f).pooled, false);
   }
 });
+
+test('the room sources leave around a copied JPEG holds any part header and the advance trailer', () => {
+  const { FRAME_HEADROOM, FRAME_TAILROOM } = require('../../dist/sources/lease.js');
+  // The widest header: a 16 MB JPEG (the splitter's limit is below) stamped in the year 2286.
+  assert.ok(partHeaderLength(99_999_999, 9_999_999_999_999_999) <= FRAME_HEADROOM);
+  assert.ok(Buffer.byteLength(ADVANCE_TRAILER) <= FRAME_TAILROOM);
+});
