@@ -120,6 +120,11 @@ function uwsLoads() {
   }
 }
 
+/** What every bench JSON starts with: which bench, when, which commit, which machine. */
+function reportHead(mach) {
+  return { bench: 'mjpgd', schema: 1, date: new Date().toISOString(), commit: gitCommit(), machine: mach };
+}
+
 const stamp = () => new Date().toISOString().replace(/\..*$/, '').replace(/:/g, '-');
 
 function gitCommit() {
@@ -266,11 +271,7 @@ async function main() {
     };
   });
   const report = {
-    bench: 'mjpgd',
-    schema: 1,
-    date: new Date().toISOString(),
-    commit: gitCommit(),
-    machine: mach,
+    ...reportHead(mach),
     options: { transports: opt.transports, source: opt.device ? 'device' : opt.pattern ? 'testpattern' : 'folder', quick: opt.quick, smoke: opt.smoke, duration: opt.duration, warmup: opt.warmup, width: 640, height: 480, fps: FPS, quality: opt.quality, device: opt.device, slowRate: SLOW_RATE },
     frames: { count: frames.count, meanBytes: frames.meanBytes, minBytes: frames.minBytes, maxBytes: frames.maxBytes, fps: frames.fps ?? null, floorFps, from: frames.from },
     perf: perfInfo,
@@ -302,11 +303,7 @@ async function mainArm(opt, { frames, bins, mach, started, say }) {
   const jsonPath = path.resolve(opt.json ?? path.join(BENCH_DIR, 'results', `bench-arm-${stamp()}.json`));
   fs.mkdirSync(path.dirname(jsonPath), { recursive: true });
   const report = {
-    bench: 'mjpgd',
-    schema: 1,
-    date: new Date().toISOString(),
-    commit: gitCommit(),
-    machine: mach,
+    ...reportHead(mach),
     options: { arm: true, quick: opt.quick, smoke: opt.smoke, duration: opt.duration, warmup: opt.warmup, width: 640, height: 480, fps: 30, ipc: opt.ipc, armCpu: opt.armCpu },
     frames: { count: frames.count, meanBytes: frames.meanBytes, minBytes: frames.minBytes, maxBytes: frames.maxBytes, from: frames.from },
     arm: arm.json,

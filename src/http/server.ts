@@ -126,9 +126,15 @@ export class HttpServer {
     const lowat = unsentLimit > 0 ? unsentLimit : 0x7fffffff;
     const tuned = unsentLimit > 0 || sendBuffer > 0;
     let warned = false;
-    const warn = (e: unknown) => {
-      if (!warned) log.warn(`${(e as Error).message}; slow viewers may lag behind`);
-      warned = true;
+    // Socket tuning is best effort: a failure is said once, and viewers are served anyway.
+    const tune = (apply: () => unknown) => {
+      if (!tuned) return;
+      try {
+        apply();
+      } catch (e) {
+        if (!warned) log.warn(`${(e as Error).message}; slow viewers may lag behind`);
+        warned = true;
+      }
     };
     return {
       answer,
@@ -136,22 +142,8 @@ export class HttpServer {
       access: (line) => {
         if (this.opts.accessLog) log.info(`access: ${line}`);
       },
-      tuneSocket: (fd) => {
-        if (!tuned) return;
-        try {
-          binding().tuneSocket(fd, lowat, sendBuffer);
-        } catch (e) {
-          warn(e);
-        }
-      },
-      tuneListener: (port) => {
-        if (!tuned) return;
-        try {
-          binding().limitUnsent(port, lowat, sendBuffer);
-        } catch (e) {
-          warn(e);
-        }
-      },
+      tuneSocket: (fd) => tune(() => binding().tuneSocket(fd, lowat, sendBuffer)),
+      tuneListener: (port) => tune(() => binding().limitUnsent(port, lowat, sendBuffer)),
       sendChunks: binding().sendChunks,
       // Viewers plus room for snapshot pollers and page loads.
       maxConnections: this.opts.maxClients + 256,

@@ -296,7 +296,8 @@ export class MjpegSplitter {
     }
   }
 
-  private endFrame(c: Buffer, end: number): void {
+  /** The pieces of the frame that ends at `end` of chunk `c`, and their length; back to Idle. */
+  private takeFrame(c: Buffer, end: number): { pieces: Buffer[]; length: number } {
     const pieces = this.pieces;
     let length = this.pieceBytes;
     if (end > this.start) {
@@ -307,22 +308,18 @@ export class MjpegSplitter {
     this.pieceBytes = 0;
     this.inFrame = false;
     this.state = S.Idle;
+    return { pieces, length };
+  }
+
+  private endFrame(c: Buffer, end: number): void {
+    const { pieces, length } = this.takeFrame(c, end);
     if (length > this.maxFrameBytes) this.sink.invalid(`frame larger than ${this.maxFrameBytes} bytes`);
     else this.sink.jpeg(pieces, length);
   }
 
   /** The end of a part whose length was given: it must hold one JPEG, SOI to EOI. */
   private endSizedBody(c: Buffer, end: number): void {
-    const pieces = this.pieces;
-    let length = this.pieceBytes;
-    if (end > this.start) {
-      pieces.push(c.subarray(this.start, end));
-      length += end - this.start;
-    }
-    this.pieces = [];
-    this.pieceBytes = 0;
-    this.inFrame = false;
-    this.state = S.Idle;
+    const { pieces, length } = this.takeFrame(c, end);
     const byteAt = (k: number) => {
       // k from the start (k >= 0) or the end (k < 0), across pieces.
       let off = k >= 0 ? k : length + k;

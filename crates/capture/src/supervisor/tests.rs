@@ -107,17 +107,7 @@ fn a_still_at_another_size_switches_once_and_the_stream_comes_back() {
 
 #[test]
 fn a_missing_device_gives_up_after_max_restarts_with_the_reason() {
-    let spec = SourceSpec::V4l2(V4l2Options {
-        device: "/dev/video-does-not-exist".into(),
-        width: 640,
-        height: 480,
-        fps: 30.0,
-        format: "auto".into(),
-        quality: 80,
-        buffers: 4,
-        copy_drivers: vec![],
-        controls: Default::default(),
-    });
+    let spec = SourceSpec::V4l2(V4l2Options::for_device("/dev/video-does-not-exist"));
     let (mut sup, rx) = start(spec, SupervisorOptions { max_restarts: Some(2), ..Default::default() });
     let first = next(&rx, "failed", |e| match e {
         Event::Failed { error, attempt, .. } => Some((error.kind, *attempt)),

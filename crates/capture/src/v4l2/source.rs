@@ -32,6 +32,24 @@ pub struct V4l2Options {
     pub controls: DesiredControls,
 }
 
+#[cfg(test)]
+impl V4l2Options {
+    /// mjpgd's defaults (640x480 at 30 fps, auto format) for `device`, for tests.
+    pub(crate) fn for_device(device: &str) -> V4l2Options {
+        V4l2Options {
+            device: device.into(),
+            width: 640,
+            height: 480,
+            fps: 30.0,
+            format: "auto".into(),
+            quality: 80,
+            buffers: 4,
+            copy_drivers: vec![],
+            controls: Default::default(),
+        }
+    }
+}
+
 /// Drivers known not to honour V4L2 buffer ownership (v4l2loopback reports "v4l2 loopback").
 const COPY_DRIVERS: [&str; 1] = ["v4l2loopback"];
 
@@ -514,17 +532,7 @@ mod tests {
 
     #[test]
     fn opening_a_missing_device_says_so() {
-        let opts = V4l2Options {
-            device: "/dev/video-does-not-exist".into(),
-            width: 640,
-            height: 480,
-            fps: 30.0,
-            format: "auto".into(),
-            quality: 80,
-            buffers: 4,
-            copy_drivers: vec![],
-            controls: Default::default(),
-        };
+        let opts = V4l2Options::for_device("/dev/video-does-not-exist");
         let e = V4l2Source::open(&opts).err().unwrap();
         assert_eq!(e.kind, CaptureErrorKind::NotFound);
         assert!(e.message.contains("does not exist"));
@@ -532,17 +540,7 @@ mod tests {
 
     #[test]
     fn a_file_that_is_not_a_device_is_refused() {
-        let opts = V4l2Options {
-            device: "/dev/null".into(),
-            width: 640,
-            height: 480,
-            fps: 30.0,
-            format: "auto".into(),
-            quality: 80,
-            buffers: 4,
-            copy_drivers: vec![],
-            controls: Default::default(),
-        };
+        let opts = V4l2Options::for_device("/dev/null");
         assert_eq!(V4l2Source::open(&opts).err().unwrap().kind, CaptureErrorKind::NotACaptureDevice);
     }
 }
