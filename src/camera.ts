@@ -19,6 +19,8 @@ export interface CameraOptions extends Omit<FanoutOptions, 'maxFramesInPool' | '
   dropSameFrames?: number;
   /** --rotate/--flip: every camera frame and still turned (lossless) before anyone gets it. */
   orientation?: Orientation;
+  /** --no-direct-writes: every part written from JS, none by the capture thread. */
+  directWrites?: boolean;
 }
 
 /** A parsed ?size=: WxH, or 0x0 for "max". */
@@ -66,11 +68,13 @@ export class Camera {
     private readonly options: CameraOptions,
   ) {
     this.poolLimit = Math.max(1, source.poolSize - 2);
-    this.fanout = new Fanout({ stallTimeoutMs: options.stallTimeoutMs, maxFramesInPool: this.poolLimit, onClients: (n) => source.setViewers?.(n) });
     this.orientation = options.orientation ?? 'none';
+    this.sameFrames = (options.dropSameFrames ?? 0) > 1 ? new SameFrameFilter(options.dropSameFrames!) : null;
+    // The source's capture thread may write to viewers itself only when they get its frames as they are.
+    const direct = this.orientation === 'none' && !this.sameFrames && options.directWrites !== false ? (source.direct ?? null) : null;
+    this.fanout = new Fanout({ stallTimeoutMs: options.stallTimeoutMs, maxFramesInPool: this.poolLimit, onClients: (n) => source.setViewers?.(n), direct });
     // Turned frames are in memory of their own: no pool to protect.
     this.transforms = new Transforms({ stallTimeoutMs: options.stallTimeoutMs, maxFramesInPool: 1000 });
-    this.sameFrames = (options.dropSameFrames ?? 0) > 1 ? new SameFrameFilter(options.dropSameFrames!) : null;
     let since = Date.now();
     this.ticker = setInterval(() => {
       // Over the time that really passed: timers drift, and 11 frames in 1.05 s is 10.5 fps, not 11.
@@ -84,7 +88,7 @@ export class Camera {
 
   start(): void {
     this.source.start({
-      frame: (frame, picture) => {
+      frame: (frame, picture, handbacks) => {
         // Pictures aren't camera output: they don't count toward the measured rate.
         // The state comes from events only: frames and events travel separately, so a frame can
         // still arrive after the event that closed the device.
@@ -97,9 +101,10 @@ export class Camera {
         // Pictures carry text: they stay upright.
         const out = this.orientation === 'none' || picture !== null ? frame : this.turnAll(frame);
         if (!out) return;
-        this.fanout.publish(out);
+        this.fanout.publish(out, handbacks);
         this.transforms.publish(out);
       },
+      lost: (handbacks) => this.fanout.abandon(handbacks),
       event: (event) => this.onEvent(event),
     });
   }

@@ -13,7 +13,6 @@ import { HttpServer } from './http/server';
 import { log } from './log';
 import { ExecSource } from './sources/exec-source';
 import { findProgram } from './sources/find-program';
-import { FolderSource } from './sources/folder-source';
 import { HttpSource } from './sources/http-source';
 import { NativeSource } from './sources/native-source';
 import { watchPauseFile } from './sources/pause-file';
@@ -103,6 +102,7 @@ export async function main(argv: string[]): Promise<void> {
           onGaveUp: (reason) => giveUp(reason),
           dropSameFrames: c.dropSameFrames,
           orientation: orientation(c.rotate, c.flip),
+          directWrites: config.server.directWrites,
         }),
     );
     timelapses = config.cameras.flatMap((c, i) =>
@@ -173,14 +173,13 @@ function startFpsReport(camera: Camera): void {
  * (reopen with backoff, pause, idle release, stills, max restarts), JPEG files, a program's output,
  * or a relayed stream. Also used by the embeddable server (src/embed/server.ts). */
 export function openSource(c: CameraConfig, stateDir: string | null = null): FrameSource {
-  if (c.source === 'folder') return new FolderSource(c.folder!, c.fps);
   if (c.source === 'exec') return new ExecSource({ camera: c.name, argv: execArgv(c), width: c.width, height: c.height, fps: c.fps, frameTimeoutMs: c.frameTimeout * 1000 });
   if (c.source === 'http') return new HttpSource({ url: c.url!, user: c.urlUser, password: c.urlPassword, width: c.width, height: c.height, fps: c.fps });
   // The capture supervisor applies these after every open and stream-on; a set over HTTP updates them.
   const controls = c.source === 'v4l2' ? new CameraControls(c.name, c.device!, c.controls, stateDir ? new ControlStore(stateDir, c.name) : null) : null;
   const source = new NativeSource({
     source: c.source,
-    device: c.device ?? undefined,
+    device: (c.source === 'folder' ? c.folder : c.device) ?? undefined,
     format: c.format,
     width: c.width,
     height: c.height,

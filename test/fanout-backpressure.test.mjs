@@ -59,8 +59,7 @@ test('a viewer on a slow link stays close to live: the kernel may hold only --un
   }
 });
 
-test('frames without headroom (as from a camera\'s MJPEG buffers) go out as header + JPEG: intact under backpressure, 0 bytes copied', async () => {
-  // A folder source serves files' bytes as they are, like the V4L2 passthrough serves driver buffers.
+test('a native folder source under backpressure: viewers that keep up are written by the capture thread, slow ones are handed back mid-part and finished from JS, every part intact', async () => {
   const frames = path.join(dir, 'frames');
   (await import('node:fs')).mkdirSync(frames);
   const pattern = await startMjpgd(['--width', '1280', '--height', '720', '--quality', '95', '--fps', '30']);
@@ -87,7 +86,8 @@ test('frames without headroom (as from a camera\'s MJPEG buffers) go out as head
     const s = (await (await fetch(`${server.url}/state`)).json()).cameras[0];
     assert.equal(s.source.kind, 'folder');
     assert.equal(s.source.width, 1280);
-    assert.equal(s.stream.bytesCopied, 0, 'no JPEG byte copied on the way to 50 viewers');
+    // Slow viewers' kernels took parts only in part: the rest was copied out of the slot for them.
+    assert.ok(s.stream.bytesCopied > 0, JSON.stringify(s.stream));
   } finally {
     await server.stop();
   }

@@ -10,7 +10,7 @@ import { ROOT, startMjpgd } from './helpers/server.mjs';
 
 const require = (await import('node:module')).createRequire(import.meta.url);
 const { Camera } = require('../dist/camera.js');
-const { FolderSource } = require('../dist/sources/folder-source.js');
+const { NativeSource } = require('../dist/sources/native-source.js');
 const { Timelapse } = require('../dist/timelapse/timelapse.js');
 const { ACTIONS } = require('../dist/http/actions.js');
 
@@ -97,8 +97,9 @@ test('killed while writing: no partial still, and the temporary file is cleared 
 
 test('the /timelapse/frame action saves one still now and answers its name; 409 without a timelapse', async () => {
   const out = path.join(tmp, 'action');
-  const camera = new Camera('default', new FolderSource(framesDir, 20), { stallTimeoutMs: 5000 });
-  const plain = new Camera('other', new FolderSource(framesDir, 20), { stallTimeoutMs: 5000 });
+  const folder = () => new NativeSource({ source: 'folder', device: framesDir, width: 0, height: 0, fps: 20, quality: 80, buffers: 4 });
+  const camera = new Camera('default', folder(), { stallTimeoutMs: 5000 });
+  const plain = new Camera('other', folder(), { stallTimeoutMs: 5000 });
   const timelapse = new Timelapse(camera, { dir: out, intervalSeconds: 3600, keep: 2 });
   camera.start();
   plain.start();

@@ -57,6 +57,7 @@ export interface ServerConfig {
   http10Port: number | null;
   maxClients: number;
   stallTimeout: number;
+  directWrites: boolean;
   snapshotMaxDelay: number;
   unsentLimit: number;
   sendBuffer: number;

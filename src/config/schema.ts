@@ -53,6 +53,7 @@ export const SETTINGS: readonly Setting[] = [
   { section: 'server', key: 'tlsKey', flag: 'tls-key', kind: { type: 'path' }, default: null, describe: 'TLS private key (PEM)' },
   { section: 'server', key: 'tlsPassphrase', flag: 'tls-passphrase', kind: { type: 'string' }, default: null, describe: 'passphrase of the TLS key', secret: true },
   { section: 'server', key: 'httpsPort', flag: 'https-port', kind: { type: 'int', min: 0, max: 65535 }, default: null, describe: 'with TLS: HTTPS on this port and plain HTTP stays on --port (default: HTTPS on --port only)' },
+  { section: 'server', key: 'directWrites', flag: 'direct-writes', kind: { type: 'bool' }, default: true, describe: 'let the capture thread write each frame to viewers that keep up (plain HTTP, native sources), waking JS only for the others; --no-direct-writes: every write from JS' },
   { section: 'server', key: 'redirectHttp', flag: 'redirect-http', kind: { type: 'bool' }, default: false, describe: 'with --https-port: answer plain HTTP with a redirect to HTTPS' },
   { section: 'server', key: 'user', flag: 'user', kind: { type: 'string' }, default: null, describe: 'basic-auth user name (with --password or password_hash)' },
   { section: 'server', key: 'password', flag: 'password', kind: { type: 'string' }, default: null, describe: 'basic-auth password', secret: true },

@@ -32,7 +32,7 @@ function isConfig(c: Config | ConfigInput): c is Config {
 export async function startServer(config: Config | ConfigInput = {}): Promise<RunningServer> {
   const c = isConfig(config) ? config : configFrom(config);
   log.setLevel(c.log.level);
-  const cameras = c.cameras.map((cam) => new Camera(cam.name, openSource(cam, c.server.stateDir), { stallTimeoutMs: c.server.stallTimeout * 1000, dropSameFrames: cam.dropSameFrames, orientation: orientation(cam.rotate, cam.flip) }));
+  const cameras = c.cameras.map((cam) => new Camera(cam.name, openSource(cam, c.server.stateDir), { stallTimeoutMs: c.server.stallTimeout * 1000, dropSameFrames: cam.dropSameFrames, orientation: orientation(cam.rotate, cam.flip), directWrites: c.server.directWrites }));
   let server: HttpServer | null = null;
   let timelapses: Timelapse[] = [];
   try {

@@ -3,6 +3,7 @@
 // Here leases of pool slots become FrameLeases, zero copy, and the supervisor's typed events are
 // passed on.
 import { binding, type ControlValue, type NativeCamera, type NativeCameraEvent, type NativeCameraOptions } from '../native/binding';
+import { countsOf, type DirectOutlet, handbacksOf } from './direct';
 import { FrameLease } from './lease';
 import type { FrameSource, SourceCounters, SourceEventKind, SourceInfo, SourceListener, StillShot } from './source';
 
@@ -21,6 +22,19 @@ export class NativeSource implements FrameSource {
     this.camera = new (binding().Camera)(options);
   }
 
+  readonly direct: DirectOutlet = {
+    add: (id, fd) => {
+      try {
+        this.camera.addDirect(id, fd);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    remove: (id) => countsOf(this.camera.removeDirect(id)),
+    takeCounts: (id) => countsOf(this.camera.takeDirectCounts(id)),
+  };
+
   /** What the device delivers (what was asked for, until it is first opened). */
   get info(): SourceInfo {
     return this.camera.info();
@@ -33,18 +47,22 @@ export class NativeSource implements FrameSource {
 
   start(listener: SourceListener): void {
     this.camera.start(
-      (slot, offset, length, seq, timestampUs, generation) => {
+      (slot, offset, length, seq, timestampUs, generation, flat) => {
+        const handbacks = handbacksOf(flat);
         if (this.stopped) return void this.camera.release(generation, slot);
         if (generation !== this.generation) {
           // A reopened camera: its slots are new memory, wrapped once (V8 aborts on wrapping the
           // same memory twice). null: that generation is already gone, and its slot with it.
           const wrapped = this.camera.buffers(generation);
-          if (!wrapped) return;
+          if (!wrapped) {
+            if (handbacks) listener.lost?.(handbacks);
+            return;
+          }
           this.slots = wrapped;
           this.generation = generation;
         }
         const origin = { release: () => void this.camera.release(generation, slot) };
-        listener.frame(new FrameLease(seq, timestampUs, this.slots[slot], offset, length, origin), null);
+        listener.frame(new FrameLease(seq, timestampUs, this.slots[slot], offset, length, origin), null, handbacks);
       },
       (event) => this.onEvent(event, listener),
     );
@@ -61,7 +79,7 @@ export class NativeSource implements FrameSource {
       const jpeg = event.jpeg;
       // Its own memory, never reused (a new picture is a new Buffer).
       const frame = new FrameLease(event.seq ?? 0, event.timestampUs ?? Date.now() * 1000, jpeg, 0, jpeg.length, { release() {}, pooled: false });
-      listener.frame(frame, event.picture === 'paused' ? 'paused' : 'offline');
+      listener.frame(frame, event.picture === 'paused' ? 'paused' : 'offline', handbacksOf(event.handbacks));
       return;
     }
     if (event.kind === 'still') {

@@ -1,4 +1,5 @@
 // What the server needs from a camera-like source; the native camera and the folder player implement it.
+import type { DirectOutlet, Handback } from './direct';
 import type { FrameLease } from './lease';
 
 export interface SourceInfo {
@@ -56,8 +57,12 @@ export interface SourceEvent {
 }
 
 export interface SourceListener {
-  /** A frame; `picture` says when it is the offline or paused picture rather than camera output. */
-  frame(frame: FrameLease, picture: PictureKind | null): void;
+  /** A frame; `picture` says when it is the offline or paused picture rather than camera output.
+   * `handbacks`: direct viewers that left the direct set on this frame, mid-part (sources with `direct`). */
+  frame(frame: FrameLease, picture: PictureKind | null, handbacks?: Handback[] | null): void;
+  /** Handbacks whose frame can't be delivered (its camera reopened meanwhile): those viewers can't be
+   * finished and are closed. */
+  lost?(handbacks: Handback[]): void;
   event(event: SourceEvent): void;
 }
 
@@ -85,4 +90,6 @@ export interface FrameSource {
   demand?(): void;
   setViewers?(n: number): void;
   still?(width: number, height: number): Promise<StillShot>;
+  /** Viewers the source's capture thread can write to itself (the native camera). */
+  readonly direct?: DirectOutlet;
 }

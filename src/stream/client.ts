@@ -11,6 +11,9 @@ export interface ClientSink {
   write(chunks: Chunks, offset: number): number;
   /** Closes the connection (stalled client, shutdown). The HTTP layer then calls `removeClient`. */
   close(): void;
+  /** The connection's stream socket when the source's capture thread may write to it directly now
+   * (plain TCP or unix socket, nothing queued in the writer); -1 or absent: never or not now. */
+  directFd?(): number;
 }
 
 export interface ClientOptions {
@@ -50,6 +53,8 @@ export class StreamClient {
   lastSentSeq = -1;
   /** The frame last sent twice (dual_final_frames), so it is repeated once only. */
   repeatedSeq = -1;
+  /** The source's capture thread writes this client's parts (see src/sources/direct.ts). */
+  direct = false;
   /** Frames delivered in the current one-second window, for the per-client fps figure. */
   windowFrames = 0;
   fps = 0;
@@ -58,6 +63,12 @@ export class StreamClient {
     readonly info: ClientInfo,
     readonly sink: ClientSink,
   ) {}
+
+  /** Gets the same bytes as every other plain viewer: may be written to by the capture thread. */
+  get plain(): boolean {
+    const o = this.info.options;
+    return o.maxFps <= 0 && !o.advanceHeaders && !o.dualFinalFrames && !o.orientation;
+  }
 
   /** The bytes this client gets for `frame`, per its options. Looked up on every write, never kept:
    * a frame copied out of the pool (detachFromPool) moves to new memory. */

@@ -1,6 +1,7 @@
 // The fan-out engine: every frame to every ready client, one frame in flight per client,
 // slow clients skip frames instead of buffering them, newcomers start with the latest frame.
 import { StreamClient, type ClientInfo, type ClientSink } from './client';
+import type { DirectCounts, DirectOutlet, Handback } from '../sources/direct';
 import type { FrameLease } from '../sources/lease';
 import { detachFromPool } from './part';
 
@@ -12,6 +13,9 @@ export interface FanoutOptions {
   maxFramesInPool: number;
   /** Told the number of stream clients whenever it changes (the camera's idle release needs it). */
   onClients?: (clients: number) => void;
+  /** The source's direct viewers: plain clients on sockets it can write to go there while they keep
+   * up (the source then sends them each part itself), and come back as handbacks when they don't. */
+  direct?: DirectOutlet | null;
 }
 
 export interface FanoutTotals {
@@ -72,12 +76,17 @@ export class Fanout {
     this.opts.onClients?.(this.clients.size);
     // No waiting for the next capture: a newcomer sees a picture at once.
     if (this.latest) this.send(client, this.latest);
+    else this.goDirect(client);
     return client;
   }
 
   /** Forgets a client at once (aborted or closed connection): its pending frame is let go. */
   removeClient(client: StreamClient): void {
     if (!this.clients.delete(client.info.id)) return;
+    if (client.direct) {
+      client.direct = false;
+      this.addCounts(client, this.opts.direct?.remove(client.info.id) ?? null);
+    }
     if (client.info.options.dualFinalFrames) this.dualClients--;
     this.dropPending(client);
     this.opts.onClients?.(this.clients.size);
@@ -94,8 +103,9 @@ export class Fanout {
     this.totals.bytesCopied += bytes;
   }
 
-  /** A new frame from the source. The engine takes over the caller's reference. */
-  publish(frame: FrameLease): void {
+  /** A new frame from the source. The engine takes over the caller's reference. `handbacks`: direct
+   * clients that left the direct set on this frame, with how much of its part they got. */
+  publish(frame: FrameLease, handbacks: readonly Handback[] | null = null): void {
     this.totals.framesPublished++;
     const previous = this.latest;
     this.latest = frame;
@@ -104,6 +114,8 @@ export class Fanout {
       this.frameIntervalUs = this.frameIntervalUs ? this.frameIntervalUs * 0.9 + gap * 0.1 : gap;
     }
     for (const client of this.clients.values()) {
+      // The source wrote this frame to it already.
+      if (client.direct) continue;
       if (client.pending) {
         client.framesSkipped++;
         this.totals.framesSkipped++;
@@ -111,6 +123,7 @@ export class Fanout {
         this.send(client, frame);
       }
     }
+    if (handbacks) this.takeBack(frame, handbacks);
     if (previous) previous.unref();
     this.wakeWaiters(frame);
     this.limitPoolUse();
@@ -132,6 +145,18 @@ export class Fanout {
     // It missed frames while busy: give it the newest one now rather than wait for the next capture.
     const latest = this.latest;
     if (latest && latest.seq > client.lastSentSeq && this.dueFor(client, latest)) this.send(client, latest);
+    else this.goDirect(client);
+  }
+
+  /** Handbacks whose frame never came (the camera reopened): they stopped mid-part, so they are closed. */
+  abandon(handbacks: readonly Handback[]): void {
+    for (const h of handbacks) {
+      const client = this.clients.get(h.id);
+      if (!client?.direct) continue;
+      client.direct = false;
+      this.removeClient(client);
+      client.sink.close();
+    }
   }
 
   /** The first frame captured at or after `minTimestampUs`, or null after `timeoutMs`. */
@@ -151,6 +176,7 @@ export class Fanout {
   }
 
   stats(): FanoutTotals & { clientList: ReturnType<Fanout['describe']>[] } {
+    this.collectDirectCounts();
     return { ...this.totals, clients: this.clients.size, clientList: [...this.clients.values()].map((c) => this.describe(c)) };
   }
 
@@ -167,6 +193,7 @@ export class Fanout {
       framesRepeated: c.framesRepeated,
       bytesSent: c.bytesSent,
       sending: c.pending !== null,
+      direct: c.direct,
     };
   }
 
@@ -208,7 +235,56 @@ export class Fanout {
       this.inFlight.set(frame, (this.inFlight.get(frame) ?? 0) + 1);
     } else {
       this.countSent(client);
+      this.goDirect(client);
     }
+  }
+
+  /** An idle plain client on a socket the source can write to becomes direct. */
+  private goDirect(client: StreamClient): void {
+    const direct = this.opts.direct;
+    if (!direct || client.direct || client.pending || !client.plain) return;
+    const fd = client.sink.directFd?.() ?? -1;
+    if (fd >= 0 && direct.add(client.info.id, fd)) client.direct = true;
+  }
+
+  /** Clients the source handed back mid-part: the rest of this frame's part is theirs to send. */
+  private takeBack(frame: FrameLease, handbacks: readonly Handback[]): void {
+    for (const h of handbacks) {
+      const client = this.clients.get(h.id);
+      if (!client?.direct) continue;
+      client.direct = false;
+      this.addCounts(client, h);
+      if (h.gone) {
+        this.removeClient(client);
+        client.sink.close();
+        continue;
+      }
+      client.pendingRepeat = false;
+      client.lastSentTimestampUs = frame.timestampUs;
+      client.lastSentSeq = frame.seq;
+      client.pending = frame.ref();
+      client.pendingOffset = h.sent;
+      client.lastProgressAt = Date.now();
+      this.inFlight.set(frame, (this.inFlight.get(frame) ?? 0) + 1);
+      this.resume(client);
+    }
+  }
+
+  /** What direct clients received since last asked, into their figures and the totals. */
+  private collectDirectCounts(): void {
+    const direct = this.opts.direct;
+    if (!direct) return;
+    for (const c of this.clients.values()) if (c.direct) this.addCounts(c, direct.takeCounts(c.info.id));
+  }
+
+  private addCounts(client: StreamClient, counts: DirectCounts | null): void {
+    if (!counts) return;
+    client.framesSent += counts.frames;
+    client.windowFrames += counts.frames;
+    client.bytesSent += counts.bytes;
+    this.totals.framesSent += counts.frames;
+    this.totals.bytesSent += counts.bytes;
+    if (counts.bytes > 0) client.lastProgressAt = Date.now();
   }
 
   private account(client: StreamClient, n: number): void {
@@ -298,6 +374,7 @@ export class Fanout {
   }
 
   private tick(): void {
+    this.collectDirectCounts();
     const now = Date.now();
     for (const c of [...this.clients.values()]) {
       c.fps = c.windowFrames;

@@ -1,11 +1,15 @@
 //! N-API binding over mjpgd-capture. Thin by design: conversion of options, events and errors
 //! between JS and the capture core, nothing that `cargo test` on the core can't reach.
+use mjpgd_capture::folder::FolderFrames;
 use mjpgd_capture::jpeg::{transform_jpeg as transform_bytes, Encoder, Transform};
 use mjpgd_capture::pattern::{render_offline, PatternOptions};
 use mjpgd_capture::supervisor::Still;
 use mjpgd_capture::v4l2::controls::ctl_name;
 use mjpgd_capture::v4l2::{set_controls as set_device_controls, DesiredControls, Device, Memory, V4l2Options};
 use mjpgd_capture::{CaptureError, Command, Delivery, Event, Frame, SharedSlots, SourceSpec, Supervisor, SupervisorOptions};
+use mjpgd_net::direct::dup_stream_socket;
+use mjpgd_net::part::{Part, MAX_HEADER};
+use mjpgd_net::{DirectViewers, Handback, ViewerCounts};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
@@ -19,9 +23,9 @@ const FRAME_QUEUE: usize = 2;
 
 #[napi(object)]
 pub struct CameraOptions {
-    /// "testpattern" or "v4l2".
+    /// "testpattern", "v4l2" or "folder".
     pub source: String,
-    /// V4L2 device path (source "v4l2").
+    /// V4L2 device path (source "v4l2"), or the folder of JPEGs (source "folder").
     pub device: Option<String>,
     /// "auto", "mjpeg", "yuyv" or "nv12" (source "v4l2").
     pub format: Option<String>,
@@ -147,6 +151,8 @@ pub struct CameraEvent {
     pub width: Option<u32>,
     pub height: Option<u32>,
     pub elapsed_ms: Option<f64>,
+    /// A picture: direct viewers handed back while it was written to them (see `handbacksOf`).
+    pub handbacks: Option<Vec<f64>>,
 }
 
 impl CameraEvent {
@@ -167,6 +173,7 @@ impl CameraEvent {
             width: None,
             height: None,
             elapsed_ms: None,
+            handbacks: None,
         }
     }
 
@@ -213,9 +220,33 @@ impl CameraEvent {
     }
 }
 
-type FrameArgs = FnArgs<(u32, u32, u32, f64, f64, u32)>;
-type FrameCallback = ThreadsafeFunction<(u32, Frame), (), FrameArgs, Status, false, false, FRAME_QUEUE>;
-type EventCallback = ThreadsafeFunction<Event, (), CameraEvent, Status, false, false, 0>;
+type FrameArgs = FnArgs<(u32, u32, u32, f64, f64, u32, Option<Vec<f64>>)>;
+type FrameCallback = ThreadsafeFunction<(u32, Frame, Vec<Handback>), (), FrameArgs, Status, false, false, FRAME_QUEUE>;
+type EventCallback = ThreadsafeFunction<(Event, Vec<Handback>), (), CameraEvent, Status, false, false, 0>;
+
+/// Handbacks for JS, flat: `[id, sent, gone (0/1), frames, bytes]` per viewer; None when there are none.
+fn handbacks_of(list: Vec<Handback>) -> Option<Vec<f64>> {
+    (!list.is_empty()).then(|| list.iter().flat_map(|h| [h.id as f64, h.sent as f64, h.gone as u8 as f64, h.counts.frames as f64, h.counts.bytes as f64]).collect())
+}
+
+fn counts_of(c: ViewerCounts) -> Vec<f64> {
+    vec![c.frames as f64, c.bytes as f64]
+}
+
+/// Writes a camera frame's part to the direct viewers, laid out in its slot.
+fn send_to_direct(direct: &DirectViewers, slots: &dyn SharedSlots, frame: &Frame, handbacks: &mut Vec<Handback>) {
+    let (ptr, len) = slots.region(frame.slot as usize);
+    let (at, length) = (frame.offset as usize, frame.length as usize);
+    if at + length > len {
+        return;
+    }
+    // SAFETY: the frame's slot is leased to this consumer and not yet handed to JS (the frame
+    // callback, after this call, does that), so nothing else reads or writes its bytes now; `slots`
+    // keeps the memory alive, and region() is the slot's whole extent.
+    let mem = unsafe { std::slice::from_raw_parts_mut(ptr, len) };
+    let mut spare = [0u8; MAX_HEADER];
+    direct.send(Part::around(mem, at, length, frame.timestamp_us, &mut spare).pieces(), handbacks);
+}
 
 /// The slots frames are leased from now, and their generation (one per open of the source).
 type CurrentSlots = Arc<Mutex<Option<(u32, Arc<dyn SharedSlots>)>>>;
@@ -232,6 +263,8 @@ pub struct Camera {
     next_still: AtomicU64,
     /// Shared with the V4L2 options in the supervisor's spec: what every (re)open applies after stream-on.
     desired: DesiredControls,
+    /// Stream viewers the capture thread writes to itself (see mjpgd_net::direct).
+    direct: Arc<DirectViewers>,
 }
 
 fn to_js_error(e: CaptureError) -> Error {
@@ -254,6 +287,11 @@ impl Camera {
                 quality,
                 buffers: options.buffers as usize,
             }),
+            "folder" => {
+                let path = options.device.clone().unwrap_or_default();
+                let frames = FolderFrames::load(std::path::Path::new(&path)).map_err(to_js_error)?;
+                SourceSpec::Folder { frames: Arc::new(frames), fps: options.fps, buffers: options.buffers as usize }
+            }
             "v4l2" => SourceSpec::V4l2(V4l2Options {
                 device: options.device.clone().unwrap_or_else(|| "/dev/video0".into()),
                 width: options.width,
@@ -295,6 +333,7 @@ impl Camera {
             wrapped: 0,
             next_still: AtomicU64::new(1),
             desired,
+            direct: Arc::new(DirectViewers::new()),
         })
     }
 
@@ -326,35 +365,57 @@ impl Camera {
             .map(Some)
     }
 
-    /// Starts the supervisor. `onFrame(slot, offset, length, seq, timestampUs, generation)` gets
-    /// each camera frame's lease; `onEvent(event)` everything else, in order.
+    /// Starts the supervisor. `onFrame(slot, offset, length, seq, timestampUs, generation, handbacks)`
+    /// gets each camera frame's lease, after the capture thread wrote its part to the direct viewers
+    /// (`handbacks`: those that left the direct set on it, flat `[id, sent, gone, frames, bytes]…`, or
+    /// undefined); `onEvent(event)` everything else, in order.
     #[napi(
-        ts_args_type = "onFrame: (slot: number, offset: number, length: number, seq: number, timestampUs: number, generation: number) => void, onEvent: (event: CameraEvent) => void"
+        ts_args_type = "onFrame: (slot: number, offset: number, length: number, seq: number, timestampUs: number, generation: number, handbacks?: number[]) => void, onEvent: (event: CameraEvent) => void"
     )]
     pub fn start(&mut self, on_frame: Function<'_, FrameArgs, ()>, on_event: Function<'_, CameraEvent, ()>) -> Result<()> {
         let Some((spec, opts)) = self.spec.take() else {
             return Err(Error::new(Status::GenericFailure, "camera already started or stopped"));
         };
         let frames: FrameCallback =
-            on_frame.build_threadsafe_function::<(u32, Frame)>().callee_handled::<false>().max_queue_size::<FRAME_QUEUE>().build_callback(|ctx| {
-                let (g, f) = ctx.value;
-                Ok((f.slot, f.offset, f.length, f.seq as f64, f.timestamp_us as f64, g).into())
+            on_frame.build_threadsafe_function::<(u32, Frame, Vec<Handback>)>().callee_handled::<false>().max_queue_size::<FRAME_QUEUE>().build_callback(|ctx| {
+                let (g, f, handbacks) = ctx.value;
+                Ok((f.slot, f.offset, f.length, f.seq as f64, f.timestamp_us as f64, g, handbacks_of(handbacks)).into())
             })?;
-        let events: EventCallback =
-            on_event.build_threadsafe_function::<Event>().callee_handled::<false>().build_callback(|ctx| Ok(CameraEvent::from_event(ctx.value)))?;
-        let (current, info) = (self.current.clone(), self.info.clone());
+        let events: EventCallback = on_event.build_threadsafe_function::<(Event, Vec<Handback>)>().callee_handled::<false>().build_callback(|ctx| {
+            let (event, handbacks) = ctx.value;
+            Ok(CameraEvent { handbacks: handbacks_of(handbacks), ..CameraEvent::from_event(event) })
+        })?;
+        let (current, info, direct) = (self.current.clone(), self.info.clone(), self.direct.clone());
+        // The capture thread's own view of the current slots: no lock per frame.
+        let mut slots_now: Option<(u32, Arc<dyn SharedSlots>)> = None;
         self.supervisor = Some(Supervisor::start(spec, opts, move |event| match event {
-            Event::Frame { generation, frame } => match frames.call((generation, frame), ThreadsafeFunctionCallMode::NonBlocking) {
-                Status::Ok => Delivery::Taken,
-                _ => Delivery::Full,
-            },
+            Event::Frame { generation, frame } => {
+                let mut handbacks = Vec::new();
+                if let Some((_, slots)) = slots_now.as_ref().filter(|(g, _)| *g == generation && !direct.is_empty()) {
+                    send_to_direct(&direct, slots.as_ref(), &frame, &mut handbacks);
+                }
+                // Handed-back viewers are mid-part: JS must get this frame to finish it, so wait for room.
+                let mode = if handbacks.is_empty() { ThreadsafeFunctionCallMode::NonBlocking } else { ThreadsafeFunctionCallMode::Blocking };
+                match frames.call((generation, frame, handbacks), mode) {
+                    Status::Ok => Delivery::Taken,
+                    _ => Delivery::Full,
+                }
+            }
             other => {
+                let mut handbacks = Vec::new();
                 if let Event::Opened { generation, info: i, slots } = &other {
                     // Before any frame of this generation is sent, so JS finds its slots.
                     *current.lock().unwrap() = Some((*generation, slots.clone()));
                     *info.lock().unwrap() = i.clone();
+                    slots_now = Some((*generation, slots.clone()));
                 }
-                events.call(other, ThreadsafeFunctionCallMode::Blocking);
+                if let Event::Picture { jpeg, timestamp_us, .. } = &other {
+                    if !direct.is_empty() {
+                        let mut spare = [0u8; MAX_HEADER];
+                        direct.send(Part::of_jpeg(jpeg, *timestamp_us, &mut spare).pieces(), &mut handbacks);
+                    }
+                }
+                events.call((other, handbacks), ThreadsafeFunctionCallMode::Blocking);
                 Delivery::Taken
             }
         }));
@@ -368,6 +429,30 @@ impl Camera {
         // A poisoned lock only means a panic elsewhere mid-update; the list is still a plain Vec.
         let mut d = self.desired.lock().unwrap_or_else(|p| p.into_inner());
         *d = desired_of(controls);
+    }
+
+    /// Makes stream viewer `id` direct: from the next frame on, the capture thread writes each part to
+    /// the connected stream socket `fd` itself (a duplicate of it: JS may close its own at any time),
+    /// until the kernel doesn't take one whole (a handback) or removeDirect(id). JS must not write to
+    /// the socket meanwhile. Throws for an fd that isn't a stream socket.
+    #[napi]
+    pub fn add_direct(&self, id: u32, fd: i32) -> Result<()> {
+        let owned = dup_stream_socket(fd).map_err(|e| Error::new(Status::InvalidArg, format!("invalid_argument: direct viewer {id}: {e}")))?;
+        self.direct.add(id, owned);
+        Ok(())
+    }
+
+    /// Takes viewer `id` out of the direct set: `[frames, bytes]` it got since its counts were last
+    /// taken, or null when it isn't direct (handed back already, or never added).
+    #[napi]
+    pub fn remove_direct(&self, id: u32) -> Option<Vec<f64>> {
+        self.direct.remove(id).map(counts_of)
+    }
+
+    /// `[frames, bytes]` direct viewer `id` got since its counts were last taken (then zero), or null.
+    #[napi]
+    pub fn take_direct_counts(&self, id: u32) -> Option<Vec<f64>> {
+        self.direct.take_counts(id).map(counts_of)
     }
 
     /// Gives a frame's slot back. False if that slot was not leased, or its generation is gone.
@@ -447,6 +532,7 @@ impl Camera {
         if let Some(mut s) = self.supervisor.take() {
             s.stop();
         }
+        self.direct.clear();
     }
 }
 
@@ -539,7 +625,7 @@ pub fn render_offline_jpeg(width: u32, height: u32, title: String, reason: Strin
 /// TCP_NOTSENT_LOWAT (and SO_SNDBUF when > 0) on one accepted connection of the node transport.
 #[napi]
 pub fn tune_socket(fd: i32, unsent_limit: u32, send_buffer: u32) -> Result<()> {
-    mjpgd_capture::sockopt::tune_socket(fd, unsent_limit, send_buffer)
+    mjpgd_net::sockopt::tune_socket(fd, unsent_limit, send_buffer)
         .map_err(|e| Error::new(Status::GenericFailure, format!("tuning a viewer connection: {e}")))
 }
 
@@ -548,7 +634,7 @@ pub fn tune_socket(fd: i32, unsent_limit: u32, send_buffer: u32) -> Result<()> {
 /// Returns how many listening sockets were changed.
 #[napi]
 pub fn limit_unsent(port: u32, unsent_limit: u32, send_buffer: u32) -> Result<u32> {
-    mjpgd_capture::sockopt::limit_unsent(port as u16, unsent_limit, send_buffer)
+    mjpgd_net::sockopt::limit_unsent(port as u16, unsent_limit, send_buffer)
         .map(|n| n as u32)
         .map_err(|e| Error::new(Status::GenericFailure, format!("tuning the listening socket on port {port}: {e}")))
 }
@@ -559,7 +645,7 @@ pub fn limit_unsent(port: u32, unsent_limit: u32, send_buffer: u32) -> Result<u3
 #[napi]
 pub fn send_chunks(fd: i32, chunks: Vec<BufferSlice>, skip: u32) -> Result<u32> {
     let slices: Vec<&[u8]> = chunks.iter().map(|c| &c[..]).collect();
-    mjpgd_capture::sockopt::send_vectored(fd, &slices, skip as usize)
+    mjpgd_net::sockopt::send_vectored(fd, &slices, skip as usize)
         .map(|n| n as u32)
         .map_err(|e| Error::new(Status::GenericFailure, format!("{}: {e}", e.kind())))
 }

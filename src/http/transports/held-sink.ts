@@ -34,6 +34,11 @@ export abstract class HeldSink implements ClientSink {
   protected abstract send(chunks: Chunks, offset: number): number;
   protected abstract shut(): void;
 
+  /** The writer holds part of a frame (queued, not yet flushed). */
+  protected get holding(): boolean {
+    return this.held > 0;
+  }
+
   /** For the transport: the writer flushed what it held. */
   protected flushed(): void {
     if (!this.open || this.held === 0) return;

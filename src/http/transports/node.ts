@@ -75,6 +75,11 @@ class SocketSink extends HeldSink {
   protected shut(): void {
     this.socket.destroy();
   }
+
+  /** The plain socket, when nothing of ours is queued on it: the capture thread may write to it. */
+  directFd(): number {
+    return this.fd >= 0 && this.open && !this.holding && !this.socket.destroyed && this.socket.writableLength === 0 ? this.fd : -1;
+  }
 }
 
 export class NodeTransport implements Transport {

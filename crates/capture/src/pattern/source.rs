@@ -2,13 +2,13 @@
 //! the capture thread into the shared pool, paced to the requested rate.
 use super::draw::{canvas, rgb, text_height, text_width, BLACK, WHITE};
 use crate::frame::{now_us, Frame};
+use crate::pace::Pacer;
 use crate::jpeg::Planes;
 use crate::jpeg::{EncodeError, Encoder};
 use crate::pool::{SlotPool, HEADROOM, TAILROOM};
 use crate::source::{CaptureError, CaptureErrorKind, CaptureStats, FrameSource, SharedSlots, SourceInfo};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone)]
 pub struct PatternOptions {
@@ -26,7 +26,7 @@ pub struct PatternSource {
     background: Planes,
     canvas: Planes,
     seq: u64,
-    next_due: Instant,
+    pacer: Pacer,
 }
 
 const BAR_COLORS: [(u8, u8, u8); 7] = [(192, 192, 192), (192, 192, 0), (0, 192, 192), (0, 192, 0), (192, 0, 192), (192, 0, 0), (0, 0, 192)];
@@ -61,7 +61,7 @@ impl PatternSource {
             canvas: canvas(w, h),
             background,
             seq: 0,
-            next_due: Instant::now(),
+            pacer: Pacer::new(opts.fps),
             opts,
         })
     }
@@ -82,22 +82,6 @@ impl PatternSource {
         self.canvas.draw_text(12, text_y, scale, &frame_text, WHITE);
         let clock = clock_text(timestamp_us);
         self.canvas.draw_text(12, text_y + text_height(scale) * 3 / 2, scale, &clock, rgb(255, 230, 0));
-    }
-
-    fn wait_until_due(&mut self, stop: &AtomicBool) -> bool {
-        let interval = Duration::from_secs_f64(1.0 / self.opts.fps);
-        loop {
-            if stop.load(Ordering::Relaxed) {
-                return false;
-            }
-            let now = Instant::now();
-            if now >= self.next_due {
-                // Late by more than a frame (e.g. the machine was suspended): restart the schedule.
-                self.next_due = if now - self.next_due > interval { now + interval } else { self.next_due + interval };
-                return true;
-            }
-            std::thread::sleep((self.next_due - now).min(Duration::from_millis(50)));
-        }
     }
 }
 
@@ -131,7 +115,7 @@ impl FrameSource for PatternSource {
     }
 
     fn next_frame(&mut self, stop: &AtomicBool, stats: &CaptureStats) -> Result<Option<Frame>, CaptureError> {
-        if !self.wait_until_due(stop) {
+        if !self.pacer.wait(stop) {
             return Ok(None);
         }
         let seq = self.seq;
@@ -166,6 +150,7 @@ impl FrameSource for PatternSource {
 mod tests {
     use super::*;
     use crate::jpeg::{find_end, frame_size, has_huffman_tables, FrameSize};
+    use std::sync::atomic::Ordering;
 
     fn source(width: u32, height: u32, fps: f64) -> PatternSource {
         PatternSource::new(PatternOptions { width, height, fps, quality: 80, buffers: 3 }).unwrap()

@@ -1,7 +1,9 @@
 //! What to open: the camera's settings, and the same camera at a still's size.
+use crate::folder::{FolderFrames, FolderSource};
 use crate::pattern::{PatternOptions, PatternSource};
 use crate::source::{CaptureError, FrameSource};
 use crate::v4l2::{V4l2Options, V4l2Source};
+use std::sync::Arc;
 
 /// Asked for as "max": S_FMT snaps to the nearest size the driver has, the largest for any real one.
 const MAX_SIDE: u32 = 8192;
@@ -10,6 +12,8 @@ const MAX_SIDE: u32 = 8192;
 pub enum SourceSpec {
     Pattern(PatternOptions),
     V4l2(V4l2Options),
+    /// JPEG files played in a loop (read and checked once, when the spec is made).
+    Folder { frames: Arc<FolderFrames>, fps: f64, buffers: usize },
 }
 
 impl SourceSpec {
@@ -33,6 +37,8 @@ impl SourceSpec {
                 }
                 Box::new(V4l2Source::open(&o)?)
             }
+            // A folder has one size: a still is its next frame.
+            SourceSpec::Folder { frames, fps, buffers } => Box::new(FolderSource::new(frames.clone(), *fps, *buffers)?),
         })
     }
 
@@ -41,6 +47,7 @@ impl SourceSpec {
         match self {
             SourceSpec::Pattern(o) => (o.width, o.height),
             SourceSpec::V4l2(o) => (o.width, o.height),
+            SourceSpec::Folder { frames, .. } => (frames.width, frames.height),
         }
     }
 
@@ -49,6 +56,7 @@ impl SourceSpec {
         match self {
             SourceSpec::Pattern(_) => "test pattern".into(),
             SourceSpec::V4l2(o) => o.device.clone(),
+            SourceSpec::Folder { frames, .. } => frames.path.display().to_string(),
         }
     }
 }

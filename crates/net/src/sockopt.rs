@@ -6,7 +6,7 @@ use std::os::raw::{c_int, c_void};
 
 /// Sets TCP_NOTSENT_LOWAT (and SO_SNDBUF when `send_buffer` > 0) on one connected TCP socket.
 pub fn tune_socket(fd: c_int, unsent_limit: u32, send_buffer: u32) -> std::io::Result<()> {
-    if get(fd, libc::SOL_SOCKET, libc::SO_TYPE) != Some(libc::SOCK_STREAM) {
+    if !is_stream_socket(fd) {
         return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("fd {fd} is not a stream socket")));
     }
     set(fd, libc::IPPROTO_TCP, libc::TCP_NOTSENT_LOWAT, unsent_limit.min(i32::MAX as u32) as c_int)?;
@@ -71,6 +71,11 @@ pub fn send_vectored(fd: c_int, bufs: &[&[u8]], skip: usize) -> std::io::Result<
     } else {
         Err(e)
     }
+}
+
+/// A connected or listening SOCK_STREAM socket (TCP or unix).
+pub fn is_stream_socket(fd: c_int) -> bool {
+    get(fd, libc::SOL_SOCKET, libc::SO_TYPE) == Some(libc::SOCK_STREAM)
 }
 
 fn get(fd: c_int, level: c_int, name: c_int) -> Option<c_int> {
