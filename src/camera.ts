@@ -1,6 +1,7 @@
 // One camera at runtime: its source feeding its fan-out, its lifecycle as the capture supervisor
 // reports it (streaming, offline, paused, released), stills, and the figures /state reports.
 import { log } from './log';
+import type { DirectOutlet } from './sources/direct';
 import type { FrameSource, SourceEvent, StillShot } from './sources/source';
 import { Fanout, type FanoutOptions } from './stream/fanout';
 import { FrameLease } from './sources/lease';
@@ -10,7 +11,7 @@ import { Transforms, turn } from './transform/transforms';
 
 export type CameraState = 'starting' | 'streaming' | 'offline' | 'paused' | 'released' | 'gave_up';
 
-export interface CameraOptions extends Omit<FanoutOptions, 'maxFramesInPool' | 'onClients'> {
+export interface CameraOptions extends Omit<FanoutOptions, 'maxFramesInPool' | 'onClients' | 'direct' | 'onInterest'> {
   /** The plain /snapshot is a still at this size (null: the stream's frame). */
   snapshotSize?: { width: number; height: number } | null;
   /** Called once when the supervisor gave up (max restarts): mjpgd exits with the reason. */
@@ -49,7 +50,11 @@ export class Camera {
   lifecycle: CameraState = 'starting';
   /** The last still: its size, how long the switch took, when, or why it failed. */
   lastStill: { width: number; height: number; ms: number; at: string } | { error: string; at: string } | null = null;
-  private framesThisSecond = 0;
+  /** The source's frame count at the last measurement, for measuredFps. */
+  private capturedBefore = 0;
+  /** What the direct outlet was last told: JS wants every frame. */
+  private everyFrame = true;
+  private readonly direct: DirectOutlet | null;
   private loggedNotes = '';
   private readonly ticker: NodeJS.Timeout;
   /** Frames the fan-out may keep in the source's pool: its size (as granted) less two for the source. */
@@ -71,16 +76,20 @@ export class Camera {
     this.orientation = options.orientation ?? 'none';
     this.sameFrames = (options.dropSameFrames ?? 0) > 1 ? new SameFrameFilter(options.dropSameFrames!) : null;
     // The source's capture thread may write to viewers itself only when they get its frames as they are.
-    const direct = this.orientation === 'none' && !this.sameFrames && options.directWrites !== false ? (source.direct ?? null) : null;
-    this.fanout = new Fanout({ stallTimeoutMs: options.stallTimeoutMs, maxFramesInPool: this.poolLimit, onClients: (n) => source.setViewers?.(n), direct });
+    this.direct = this.orientation === 'none' && !this.sameFrames && options.directWrites !== false ? (source.direct ?? null) : null;
+    const onClients = () => this.viewersChanged();
+    const onInterest = () => this.updateInterest();
+    this.fanout = new Fanout({ stallTimeoutMs: options.stallTimeoutMs, maxFramesInPool: this.poolLimit, onClients, onInterest, direct: this.direct });
     // Turned frames are in memory of their own: no pool to protect.
-    this.transforms = new Transforms({ stallTimeoutMs: options.stallTimeoutMs, maxFramesInPool: 1000 });
+    this.transforms = new Transforms({ stallTimeoutMs: options.stallTimeoutMs, maxFramesInPool: 1000, onClients, onInterest });
     let since = Date.now();
     this.ticker = setInterval(() => {
       // Over the time that really passed: timers drift, and 11 frames in 1.05 s is 10.5 fps, not 11.
       const now = Date.now();
-      this.measuredFps = Math.round((this.framesThisSecond * 10000) / Math.max(1, now - since)) / 10;
-      this.framesThisSecond = 0;
+      // From the source's own count: frames that only direct viewers got never reach JS.
+      const captured = this.source.counters().captured;
+      this.measuredFps = Math.round(((captured - this.capturedBefore) * 10000) / Math.max(1, now - since)) / 10;
+      this.capturedBefore = captured;
       since = now;
     }, 1000);
     this.ticker.unref();
@@ -89,10 +98,8 @@ export class Camera {
   start(): void {
     this.source.start({
       frame: (frame, picture, handbacks) => {
-        // Pictures aren't camera output: they don't count toward the measured rate.
         // The state comes from events only: frames and events travel separately, so a frame can
         // still arrive after the event that closed the device.
-        if (picture === null) this.framesThisSecond++;
         if (this.sameFrames) {
           // After a picture (offline, paused) the camera's next frame always goes out.
           if (picture !== null) this.sameFrames.reset();
@@ -107,6 +114,18 @@ export class Camera {
       lost: (handbacks) => this.fanout.abandon(handbacks),
       event: (event) => this.onEvent(event),
     });
+  }
+
+  /** Viewers of the plain and the turned streams: while there are any, the camera isn't released. */
+  private viewersChanged(): void {
+    this.source.setViewers?.(this.fanout.clientCount + (this.transforms?.clientCount ?? 0));
+  }
+
+  /** Tells the source's direct outlet whether JS needs every frame (see Fanout.wantsEveryFrame). */
+  private updateInterest(): void {
+    if (!this.direct) return;
+    const every = this.fanout.wantsEveryFrame || (this.transforms?.clientCount ?? 0) > 0;
+    if (every !== this.everyFrame) this.direct.setEveryFrame((this.everyFrame = every));
   }
 
   /** The camera's own --rotate/--flip; null (frame dropped, counted) when the JPEG can't be read. */

@@ -25,6 +25,11 @@ export interface DirectOutlet {
   remove(id: number): DirectCounts | null;
   /** Its counts since last taken (then zero), or null when it isn't direct. */
   takeCounts(id: number): DirectCounts | null;
+  /** Whether JS gets every frame (the start), or only handbacks and one frame a second: nothing in JS
+   * needs more while all its viewers are direct and nobody waits for a frame. */
+  setEveryFrame(every: boolean): void;
+  /** Frames only direct viewers got (JS never saw them). */
+  quietFrames(): number;
 }
 
 /** The addon's flat form `[id, sent, gone, frames, bytes]…` as handbacks. */

@@ -33,6 +33,8 @@ export class NativeSource implements FrameSource {
     },
     remove: (id) => countsOf(this.camera.removeDirect(id)),
     takeCounts: (id) => countsOf(this.camera.takeDirectCounts(id)),
+    setEveryFrame: (every) => this.camera.setEveryFrame(every),
+    quietFrames: () => this.camera.quietFrames(),
   };
 
   /** What the device delivers (what was asked for, until it is first opened). */

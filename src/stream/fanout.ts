@@ -16,6 +16,8 @@ export interface FanoutOptions {
   /** The source's direct viewers: plain clients on sockets it can write to go there while they keep
    * up (the source then sends them each part itself), and come back as handbacks when they don't. */
   direct?: DirectOutlet | null;
+  /** Told when `wantsEveryFrame` may have changed. */
+  onInterest?: () => void;
 }
 
 export interface FanoutTotals {
@@ -65,6 +67,14 @@ export class Fanout {
     return this.clients.size;
   }
 
+  /** Whether this fan-out needs every frame of the source: some client it writes itself, someone
+   * waiting for a frame, or no direct outlet. False only while every client is direct. */
+  get wantsEveryFrame(): boolean {
+    if (!this.opts.direct || this.waiters.length > 0 || this.dualClients > 0) return true;
+    for (const c of this.clients.values()) if (!c.direct) return true;
+    return false;
+  }
+
   latestFrame(): FrameLease | null {
     return this.latest;
   }
@@ -77,6 +87,7 @@ export class Fanout {
     // No waiting for the next capture: a newcomer sees a picture at once.
     if (this.latest) this.send(client, this.latest);
     else this.goDirect(client);
+    this.opts.onInterest?.();
     return client;
   }
 
@@ -90,6 +101,7 @@ export class Fanout {
     if (client.info.options.dualFinalFrames) this.dualClients--;
     this.dropPending(client);
     this.opts.onClients?.(this.clients.size);
+    this.opts.onInterest?.();
   }
 
   /** Forgets a client the transport closed for taking nothing too long (its own idle timeout). */
@@ -123,7 +135,10 @@ export class Fanout {
         this.send(client, frame);
       }
     }
-    if (handbacks) this.takeBack(frame, handbacks);
+    if (handbacks) {
+      this.takeBack(frame, handbacks);
+      this.opts.onInterest?.();
+    }
     if (previous) previous.unref();
     this.wakeWaiters(frame);
     this.limitPoolUse();
@@ -168,16 +183,19 @@ export class Fanout {
         resolve,
         timer: setTimeout(() => {
           this.waiters = this.waiters.filter((w) => w !== waiter);
+          this.opts.onInterest?.();
           resolve(null);
         }, timeoutMs),
       };
       this.waiters.push(waiter);
+      this.opts.onInterest?.();
     });
   }
 
   stats(): FanoutTotals & { clientList: ReturnType<Fanout['describe']>[] } {
     this.collectDirectCounts();
-    return { ...this.totals, clients: this.clients.size, clientList: [...this.clients.values()].map((c) => this.describe(c)) };
+    const quiet = this.opts.direct?.quietFrames() ?? 0;
+    return { ...this.totals, framesPublished: this.totals.framesPublished + quiet, clients: this.clients.size, clientList: [...this.clients.values()].map((c) => this.describe(c)) };
   }
 
   describe(c: StreamClient) {
@@ -244,7 +262,10 @@ export class Fanout {
     const direct = this.opts.direct;
     if (!direct || client.direct || client.pending || !client.plain) return;
     const fd = client.sink.directFd?.() ?? -1;
-    if (fd >= 0 && direct.add(client.info.id, fd)) client.direct = true;
+    if (fd >= 0 && direct.add(client.info.id, fd)) {
+      client.direct = true;
+      this.opts.onInterest?.();
+    }
   }
 
   /** Clients the source handed back mid-part: the rest of this frame's part is theirs to send. */
@@ -331,6 +352,7 @@ export class Fanout {
       clearTimeout(w.timer);
       w.resolve(frame.ref());
     }
+    if (ready.length > 0) this.opts.onInterest?.();
   }
 
   /** Keeps the number of pool slots held by JS bounded: slow clients' frames get copied out. */

@@ -40,6 +40,13 @@ export class Transforms {
     return d;
   }
 
+  /** Viewers of all orientations. */
+  get clientCount(): number {
+    let n = 0;
+    for (const d of this.byOrientation.values()) n += d.fanout.clientCount;
+    return n;
+  }
+
   /** A camera frame was published: turn it once for each orientation that has viewers. */
   publish(frame: FrameLease): void {
     for (const [o, d] of this.byOrientation) {

@@ -13,9 +13,13 @@ use mjpgd_net::{DirectViewers, Handback, ViewerCounts};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// While JS doesn't ask for every frame (all its viewers are direct), it still gets one this often:
+/// its newest frame, for newcomers and snapshots, never gets older than this.
+const QUIET_KEEPALIVE: Duration = Duration::from_secs(1);
 
 /// How many frame notifications may wait for the JS thread. A busy JS thread makes the capture
 /// thread drop frames (counted) instead of queueing stale ones.
@@ -265,6 +269,11 @@ pub struct Camera {
     desired: DesiredControls,
     /// Stream viewers the capture thread writes to itself (see mjpgd_net::direct).
     direct: Arc<DirectViewers>,
+    /// JS wants every frame (it writes to some viewer itself, or waits for a frame); when false, it
+    /// gets handbacks and one frame per QUIET_KEEPALIVE.
+    every_frame: Arc<AtomicBool>,
+    /// Frames only the direct viewers got (JS never saw them).
+    quiet_frames: Arc<AtomicU64>,
 }
 
 fn to_js_error(e: CaptureError) -> Error {
@@ -334,6 +343,8 @@ impl Camera {
             next_still: AtomicU64::new(1),
             desired,
             direct: Arc::new(DirectViewers::new()),
+            every_frame: Arc::new(AtomicBool::new(true)),
+            quiet_frames: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -386,14 +397,24 @@ impl Camera {
             Ok(CameraEvent { handbacks: handbacks_of(handbacks), ..CameraEvent::from_event(event) })
         })?;
         let (current, info, direct) = (self.current.clone(), self.info.clone(), self.direct.clone());
+        let (every_frame, quiet_frames) = (self.every_frame.clone(), self.quiet_frames.clone());
         // The capture thread's own view of the current slots: no lock per frame.
         let mut slots_now: Option<(u32, Arc<dyn SharedSlots>)> = None;
+        let mut last_to_js = Instant::now();
         self.supervisor = Some(Supervisor::start(spec, opts, move |event| match event {
             Event::Frame { generation, frame } => {
                 let mut handbacks = Vec::new();
-                if let Some((_, slots)) = slots_now.as_ref().filter(|(g, _)| *g == generation && !direct.is_empty()) {
+                let slots = slots_now.as_ref().filter(|(g, _)| *g == generation).map(|(_, s)| s);
+                if let Some(slots) = slots.filter(|_| !direct.is_empty()) {
                     send_to_direct(&direct, slots.as_ref(), &frame, &mut handbacks);
                 }
+                // Nobody in JS needs this frame: no wake-up for it.
+                if let Some(slots) = slots.filter(|_| handbacks.is_empty() && !every_frame.load(Ordering::Relaxed) && last_to_js.elapsed() < QUIET_KEEPALIVE) {
+                    slots.release(frame.slot as usize);
+                    quiet_frames.fetch_add(1, Ordering::Relaxed);
+                    return Delivery::Taken;
+                }
+                last_to_js = Instant::now();
                 // Handed-back viewers are mid-part: JS must get this frame to finish it, so wait for room.
                 let mode = if handbacks.is_empty() { ThreadsafeFunctionCallMode::NonBlocking } else { ThreadsafeFunctionCallMode::Blocking };
                 match frames.call((generation, frame, handbacks), mode) {
@@ -453,6 +474,19 @@ impl Camera {
     #[napi]
     pub fn take_direct_counts(&self, id: u32) -> Option<Vec<f64>> {
         self.direct.take_counts(id).map(counts_of)
+    }
+
+    /// Whether JS gets every frame (true, the start) or, while all its viewers are direct and nobody
+    /// waits for a frame, only handbacks and one frame a second (false).
+    #[napi]
+    pub fn set_every_frame(&self, every: bool) {
+        self.every_frame.store(every, Ordering::Relaxed);
+    }
+
+    /// Frames only the direct viewers got, JS never saw (while it didn't want every frame).
+    #[napi]
+    pub fn quiet_frames(&self) -> f64 {
+        self.quiet_frames.load(Ordering::Relaxed) as f64
     }
 
     /// Gives a frame's slot back. False if that slot was not leased, or its generation is gone.
