@@ -218,7 +218,7 @@ async function main() {
     if (r.server.startsWith('mjpgd') && r.exit.code !== 0) problems.push(`mjpgd exited with ${r.exit.signal ?? `code ${r.exit.code}`} on SIGTERM in scenario ${r.scenario}`);
   }
   const notes = [
-    `Frames: ${frames.count} JPEGs, 640x480, mean ${(frames.meanBytes / 1024).toFixed(1)} KB, recorded from mjpgd's /stream; the floor loops them from memory${opt.device ? '' : opt.pattern ? ', mjpgd encodes its test pattern live (same pattern, so KB/part differs by a few %)' : ', and so does mjpgd (its folder source: JPEGs without headroom, like a camera\'s MJPEG buffers)'}.`,
+    `Frames: ${frames.count} JPEGs, 640x480, mean ${(frames.meanBytes / 1024).toFixed(1)} KB, recorded from mjpgd's /stream; the floor loops them from memory${opt.device ? '' : opt.pattern ? ', mjpgd encodes its test pattern live (same pattern, so KB/part differs by a few %)' : ', and so does mjpgd (its folder source, native: read once, each frame copied into a pool slot on the capture thread)'}.`,
     `Latency: receive time - X-Timestamp; mjpgd stamps the capture time (so its figure includes ${opt.device ? 'the capture path' : opt.pattern ? 'the JPEG encoding' : 'its source\'s timer'}), the floor its send tick.`,
     `CPU: ${results[0]?.cpu.method === 'schedstat' ? 'exact per-thread on-CPU time (/proc/<pid>/task/*/schedstat)' : 'utime+stime from /proc/<pid>/stat'} over the measured window, divided by the parts the load generator received.`,
     `Load generator and servers share this machine's ${mach.cores ?? '?'} cores (see "loadgen %"); slow viewers read ${SLOW_RATE / 1000} KB/s each.`,

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const { Fanout } = require('../../dist/stream/fanout.js');
 const { FrameLease } = require('../../dist/sources/lease.js');
+const { partOf } = require('../../dist/stream/part.js');
 
 const OPTS = { maxFps: 0, advanceHeaders: false, dualFinalFrames: false };
 
@@ -44,10 +45,19 @@ class FakeSink {
 }
 
 let released = 0;
-function frame(seq, pooled = true) {
+function frame(seq, pooled = true, timestampUs = 1e15 + seq * 33333) {
   const jpeg = Buffer.from([0xff, 0xd8, seq & 0xff, 0xff, 0xd9]);
   const slot = Buffer.concat([Buffer.alloc(256), jpeg, Buffer.alloc(64)]);
-  return new FrameLease(seq, 1e15 + seq * 33333, slot, 256, jpeg.length, { release: () => released++, pooled });
+  return new FrameLease(seq, timestampUs, slot, 256, jpeg.length, { release: () => released++, pooled });
+}
+
+/** The part a frame goes out as (what the source's capture thread sends too). */
+function partText(f) {
+  return Buffer.concat(partOf(f).list).toString('latin1');
+}
+
+function partLength(f) {
+  return partOf(f).length;
 }
 
 test('a ready client gets every frame as one part: headers, JPEG, then the next delimiter', () => {
@@ -119,5 +129,128 @@ test('a client removed as stalled by its transport is counted', () => {
   f.removeStalled(c);
   assert.equal(f.stats().stalledClosed, 1);
   assert.equal(f.clientCount, 0);
+  f.close();
+});
+
+/** A source's direct outlet as the engine sees it: records who is direct. */
+class FakeOutlet {
+  constructor() {
+    this.direct = new Map();
+    this.every = [];
+    this.quiet = 0;
+  }
+  add(id, fd) {
+    this.direct.set(id, { fd, frames: 0, bytes: 0 });
+    return true;
+  }
+  remove(id) {
+    const v = this.direct.get(id);
+    this.direct.delete(id);
+    return v ? { frames: v.frames, bytes: v.bytes } : null;
+  }
+  takeCounts(id) {
+    const v = this.direct.get(id);
+    if (!v) return null;
+    const out = { frames: v.frames, bytes: v.bytes };
+    v.frames = v.bytes = 0;
+    return out;
+  }
+  setEveryFrame(every) {
+    this.every.push(every);
+  }
+  quietFrames() {
+    return this.quiet;
+  }
+  /** What the capture thread would have done for a frame: every direct viewer took it whole. */
+  delivered(bytes) {
+    for (const v of this.direct.values()) {
+      v.frames++;
+      v.bytes += bytes;
+    }
+  }
+}
+
+class SocketLikeSink extends FakeSink {
+  constructor(fd, budget) {
+    super(budget);
+    this.fd = fd;
+  }
+  directFd() {
+    return this.fd;
+  }
+}
+
+function directFanout(outlet) {
+  let interest = 0;
+  const f = new Fanout({ stallTimeoutMs: 1000, maxFramesInPool: 4, direct: outlet, onInterest: () => interest++ });
+  return { f, interests: () => interest };
+}
+
+test('direct: a plain client on a socket goes direct after a whole part; the engine then skips it and counts what the source sent', () => {
+  const outlet = new FakeOutlet();
+  const { f, interests } = directFanout(outlet);
+  const sink = new SocketLikeSink(42);
+  const capped = new SocketLikeSink(43);
+  const c = f.addClient(sink, { remoteAddress: 'a', transport: 'node', options: OPTS });
+  const slow = f.addClient(capped, { remoteAddress: 'b', transport: 'node', options: { ...OPTS, maxFps: 10 } });
+  assert.equal(c.direct, true, 'no frame yet: direct at once');
+  assert.deepEqual([...outlet.direct.keys()], [c.info.id], 'an fps cap needs the engine: never direct');
+  assert.ok(interests() > 0);
+  assert.equal(f.wantsEveryFrame, true, 'the capped client is written from JS');
+  f.removeClient(slow);
+  assert.equal(f.wantsEveryFrame, false, 'every client direct, nobody waiting');
+  const one = frame(1);
+  outlet.delivered(partLength(one));
+  f.publish(one);
+  assert.equal(sink.bytes.length, 0, 'the engine wrote nothing itself');
+  const s = f.stats();
+  assert.equal(s.framesSent, 1);
+  assert.equal(s.clientList[0].direct, true);
+  assert.equal(s.clientList[0].bytesSent, partLength(one));
+  f.close();
+  assert.equal(outlet.direct.size, 0, 'closing takes it out of the direct set');
+});
+
+test('direct: a handback mid-part is finished from JS with exactly the rest of that part, then the client is direct again', () => {
+  const outlet = new FakeOutlet();
+  const { f } = directFanout(outlet);
+  const sink = new SocketLikeSink(7, 0);
+  const c = f.addClient(sink, { remoteAddress: 'a', transport: 'node', options: OPTS });
+  assert.equal(c.direct, true);
+  const two = frame(2);
+  const whole = partText(two);
+  outlet.remove(c.info.id);
+  // The kernel took 30 bytes of the part from the capture thread, then nothing more.
+  f.publish(two, [{ id: c.info.id, sent: 30, gone: false, frames: 0, bytes: 30 }]);
+  assert.equal(c.direct, false);
+  assert.ok(c.pending, 'the rest is in flight');
+  assert.equal(f.wantsEveryFrame, true, 'JS writes to it now');
+  f.publish(frame(3));
+  assert.equal(c.framesSkipped, 1, 'busy: frame 3 skipped');
+  sink.budget = Infinity;
+  f.resume(c);
+  assert.equal(sink.text().slice(0, whole.length - 30), whole.slice(30), 'the rest of part 2, from byte 30');
+  assert.equal(c.lastSentSeq, 3, 'then the newest frame at once');
+  assert.equal(c.direct, true, 'drained: direct again');
+  assert.equal(c.bytesSent, whole.length + partLength(frame(3)));
+  f.close();
+});
+
+test('direct: a gone handback closes the client; a waiter for a frame makes JS want every frame', async () => {
+  const outlet = new FakeOutlet();
+  const { f } = directFanout(outlet);
+  const sink = new SocketLikeSink(9);
+  const c = f.addClient(sink, { remoteAddress: 'a', transport: 'node', options: OPTS });
+  f.publish(frame(1), [{ id: c.info.id, sent: 0, gone: true, frames: 0, bytes: 0 }]);
+  assert.equal(sink.closed, true);
+  assert.equal(f.clientCount, 0);
+  assert.equal(f.wantsEveryFrame, false, 'no clients');
+  const waiting = f.frameAfter(2e15, 1000);
+  assert.equal(f.wantsEveryFrame, true, 'a snapshot waits for the next frame');
+  f.publish(frame(5, true, 2e15));
+  (await waiting).unref();
+  assert.equal(f.wantsEveryFrame, false);
+  outlet.quiet = 4;
+  assert.equal(f.stats().framesPublished, 2 + 4, 'frames only direct viewers got count as published');
   f.close();
 });

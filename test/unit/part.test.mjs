@@ -55,3 +55,10 @@ test('the room sources leave around a copied JPEG holds any part header and the 
   assert.ok(partHeaderLength(99_999_999, 99_999_999_999 * 1e6) <= FRAME_HEADROOM);
   assert.ok(Buffer.byteLength(ADVANCE_TRAILER) <= FRAME_TAILROOM);
 });
+
+test('the part header is byte for byte the one the capture thread writes for direct viewers (crates/net/src/part.rs pins the same text)', () => {
+  const out = Buffer.alloc(128);
+  const n = writePartHeader(out, 0, 38912, 1764626400123456);
+  assert.equal(out.subarray(0, n).toString('latin1'), 'Content-Type: image/jpeg\r\nContent-Length: 38912\r\nX-Timestamp: 1764626400.123456\r\n\r\n');
+  assert.equal(n, partHeaderLength(38912, 1764626400123456));
+});
