@@ -1,26 +1,12 @@
 // What the server needs from a camera-like source; the native camera and the folder player implement it.
+import type { CaptureErrorKind, NativeSourceInfo } from '../native/binding';
 import type { FrameLease } from './lease';
 
-export interface SourceInfo {
-  kind: string;
-  width: number;
-  height: number;
-  /** Rate the source aims for. */
-  fps: number;
-  format: string;
-  device?: string | null;
-  card?: string | null;
-  /** Where the source differs from what was asked. */
-  notes?: string[];
-  /** What the device offers (formats, sizes, rates). */
-  offered?: string[];
-  /** Capture buffers shared with the driver: "userptr" or "mmap" (V4L2 only). */
-  buffers?: string;
-  /** Slots frames are leased from: what the driver granted (V4L2 zero copy) or the pool's size. */
-  poolSize?: number;
-  /** Frames are copied once at dequeue (the driver doesn't honour buffer ownership). */
-  copied?: boolean;
-}
+/** What a source is and delivers: the addon's `SourceInfo`, defined once in crates/capture/src/source.rs
+ * and generated into native/binding.d.ts. Sources without a device (folder, exec, HTTP relay, iterable)
+ * build the same type and leave out what only a device reports. */
+export type SourceInfo = Omit<NativeSourceInfo, DeviceOnly> & Partial<Pick<NativeSourceInfo, DeviceOnly>>;
+type DeviceOnly = 'notes' | 'offered' | 'poolSize' | 'copied';
 
 export interface SourceCounters {
   captured: number;
@@ -47,8 +33,8 @@ export interface SourceEvent {
   /** opened: the open's number and what it delivers. */
   generation?: number;
   info?: SourceInfo;
-  /** failed, gave_up: a stable short name ("not_found", "busy", ...) when there is one, and the reason. */
-  errorKind?: string;
+  /** failed, gave_up: the capture error's kind ("not_found", "busy", ...) when there is one, and the reason. */
+  errorKind?: CaptureErrorKind;
   message?: string;
   /** failed: failed opens in a row; gave_up: how many were made. */
   attempt?: number;

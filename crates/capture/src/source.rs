@@ -31,7 +31,10 @@ impl SharedSlots for crate::pool::SlotPool {
     }
 }
 
-/// What a source is and what it actually delivers (which can differ from what was asked).
+/// What a source is and what it actually delivers (which can differ from what was asked). The one
+/// definition: with the `napi` feature it is the binding's `SourceInfo` object as is, and its
+/// generated typing is what TS uses (src/sources/source.ts).
+#[cfg_attr(feature = "napi", napi_derive::napi(object))]
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceInfo {
     /// "testpattern", "v4l2", ...
@@ -55,7 +58,7 @@ pub struct SourceInfo {
     pub buffers: Option<crate::v4l2::Memory>,
     /// Slots frames are leased from (what the driver granted, for zero-copy V4L2): how many frames
     /// JS may hold before the source starves.
-    pub frame_slots: u32,
+    pub pool_size: u32,
     /// Frames are copied once at dequeue (a driver that doesn't honour buffer ownership).
     pub copied: bool,
 }
@@ -85,6 +88,9 @@ pub struct CaptureError {
     pub message: String,
 }
 
+/// The kind of a `CaptureError`. JS gets it as a thrown error's `code` and as events' `errorKind`
+/// ("not_found", "busy", ...).
+#[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "snake_case"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CaptureErrorKind {
     NotFound,
@@ -112,6 +118,13 @@ impl CaptureErrorKind {
             CaptureErrorKind::Io => "io",
             CaptureErrorKind::InvalidArgument => "invalid_argument",
         }
+    }
+}
+
+/// What napi-rs takes as an error's status: the kind becomes the JS error's `code`.
+impl AsRef<str> for CaptureErrorKind {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 

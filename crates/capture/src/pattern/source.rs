@@ -121,7 +121,7 @@ impl FrameSource for PatternSource {
             notes: vec![],
             offered: vec![],
             buffers: None,
-            frame_slots: self.pool.len() as u32,
+            pool_size: self.pool.len() as u32,
             copied: false,
         }
     }
