@@ -9,6 +9,9 @@ export type NativeCameraStats = Binding.CameraStats;
 export type NativeCameraEvent = Binding.CameraEvent;
 export type ControlValue = Binding.ControlValue;
 export type CaptureErrorKind = Binding.CaptureErrorKind;
+// The generated string enums as unions of their values, for code that builds them as plain strings.
+export type NativePictureKind = `${Binding.PictureKind}`;
+export type NativeEventKind = `${Binding.CameraEventKind}`;
 
 let loaded: typeof Binding | undefined;
 

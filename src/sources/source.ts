@@ -1,5 +1,5 @@
 // What the server needs from a camera-like source; the native camera and the folder player implement it.
-import type { CaptureErrorKind, NativeSourceInfo } from '../native/binding';
+import type { CaptureErrorKind, NativeEventKind, NativePictureKind, NativeSourceInfo } from '../native/binding';
 import type { FrameLease } from './lease';
 
 /** What a source is and delivers: the addon's `SourceInfo`, defined once in crates/capture/src/source.rs
@@ -22,11 +22,12 @@ export interface SourceCounters {
   pid?: number | null;
 }
 
-/** A picture that isn't camera output, published like a frame. */
-export type PictureKind = 'offline' | 'paused';
+/** A picture that isn't camera output, published like a frame ("offline", "paused": the addon's PictureKind). */
+export type PictureKind = NativePictureKind;
 
-/** What happened to a source (the native camera's supervisor sends all of these; others a few). */
-export type SourceEventKind = 'opened' | 'failed' | 'recovered' | 'paused' | 'resumed' | 'released' | 'gave_up';
+/** What happened to a source (the native camera's supervisor sends all of these; others a few): the
+ * addon's event kinds but its pictures and stills, which a source passes on in their own ways. */
+export type SourceEventKind = Exclude<NativeEventKind, 'picture' | 'still'>;
 
 export interface SourceEvent {
   kind: SourceEventKind;
