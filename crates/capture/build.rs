@@ -8,4 +8,11 @@ fn main() {
     println!("cargo:rerun-if-changed=csrc/transform.c");
     cc::Build::new().file("csrc/transform.c").opt_level(2).compile("mjpgd_transform");
     println!("cargo:rustc-link-lib=turbojpeg");
+    // With the napi feature this crate's #[napi] types go into the binding's generated typings: napi-derive
+    // writes them into the folder `napi build` names, so a cached build must rerun when that folder
+    // changes (what napi_build::setup() tells cargo for the binding crate itself).
+    if std::env::var_os("CARGO_FEATURE_NAPI").is_some() {
+        println!("cargo:rerun-if-env-changed=NAPI_TYPE_DEF_TMP_FOLDER");
+        println!("cargo:rerun-if-env-changed=NAPI_FORCE_BUILD_MJPGD_CAPTURE");
+    }
 }

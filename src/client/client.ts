@@ -5,6 +5,7 @@
 //   for await (const frame of client) handle(frame.data);
 import { EventEmitter } from 'node:events';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { Restarter } from '../restarter';
 import { VERSION } from '../version';
 import { Connection } from './connection';
 import { digestAuthorization, parseDigestChallenge, type DigestChallenge } from './digest';
@@ -70,16 +71,14 @@ export class MjpegClient extends EventEmitter implements AsyncIterable<MjpegFram
   readonly url: URL;
   private readonly pool: FramePool<MjpegFrame>;
   private readonly maxFrameBytes: number;
-  private readonly reconnect: Required<ReconnectOptions> | null;
+  /** Reconnects with backoff; null when reconnecting is off. */
+  private readonly restarter: Restarter | null;
   private connection: Connection | null = null;
-  private retryTimer: NodeJS.Timeout | null = null;
-  private delayMs: number;
   private closed = false;
   private connected = false;
   private seq = 0;
   private total = 0;
   private discarded = 0;
-  private reconnects = 0;
   private lastError: string | null = null;
   private readonly fpsWindow = { since: Date.now(), count: 0, fps: 0 };
   private readonly credentials: { user: string; password: string } | null;
@@ -102,8 +101,8 @@ export class MjpegClient extends EventEmitter implements AsyncIterable<MjpegFram
     this.pool = new FramePool(options.buffers ?? 4);
     this.maxFrameBytes = options.maxFrameBytes ?? 8 * 1024 * 1024;
     const r = options.reconnect ?? true;
-    this.reconnect = r === false ? null : { initialDelayMs: 250, maxDelayMs: 5000, ...(r === true ? {} : r) };
-    this.delayMs = this.reconnect?.initialDelayMs ?? 0;
+    const reconnect: Required<ReconnectOptions> | null = r === false ? null : { initialDelayMs: 250, maxDelayMs: 5000, ...(r === true ? {} : r) };
+    this.restarter = reconnect && new Restarter(() => this.open(), { firstMs: reconnect.initialDelayMs, maxMs: reconnect.maxDelayMs });
     const u = this.url;
     this.credentials = options.auth ?? (u.username ? { user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } : null);
     // Started at once: the stream is live, frames that nobody takes yet are overruns like any others.
@@ -115,7 +114,7 @@ export class MjpegClient extends EventEmitter implements AsyncIterable<MjpegFram
     return {
       fps: this.fpsWindow.fps,
       overruns: this.pool.overruns,
-      reconnects: this.reconnects,
+      reconnects: this.restarter?.restarts ?? 0,
       total: this.total,
       discarded: this.discarded,
       connected: this.connected,
@@ -144,8 +143,7 @@ export class MjpegClient extends EventEmitter implements AsyncIterable<MjpegFram
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
+    this.restarter?.stop();
     this.connection?.close();
     this.connection = null;
     this.pool.close();
@@ -205,7 +203,7 @@ export class MjpegClient extends EventEmitter implements AsyncIterable<MjpegFram
 
   private onPart(part: Part): void {
     // A frame means the server works: the next failure starts the backoff from the beginning.
-    if (this.reconnect) this.delayMs = this.reconnect.initialDelayMs;
+    this.restarter?.reset();
     this.total++;
     this.rollFps();
     this.fpsWindow.count++;
@@ -228,18 +226,11 @@ export class MjpegClient extends EventEmitter implements AsyncIterable<MjpegFram
     }
     this.lastError = reason;
     this.emit('disconnect', reason, wasConnected);
-    if (!this.reconnect) {
+    if (!this.restarter) {
       this.pool.end();
       return;
     }
-    const delay = this.delayMs;
-    this.delayMs = Math.min(this.delayMs * 2, this.reconnect.maxDelayMs);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      if (this.closed) return;
-      this.reconnects++;
-      this.open();
-    }, delay);
+    this.restarter.schedule();
   }
 
   /** Closes the one-second fps window(s) that have passed. */

@@ -2,7 +2,7 @@
 // HTTP and saved), listing and setting them on the device, and telling the capture side the values
 // it re-applies after every open and stream-on.
 import { ConfigError } from '../config/config';
-import { binding } from '../native/binding';
+import { binding, describeError, errorKindOf } from '../native/binding';
 import type * as Binding from '../../native/binding';
 import type { ControlStore } from './store';
 import { controlKey, mergeControlValues } from './values';
@@ -20,12 +20,11 @@ export class ControlError extends Error {
   }
 }
 
-/** The HTTP status for an addon error "<kind>: <message>". */
-function statusOf(message: string): number {
-  const kind = message.slice(0, message.indexOf(':'));
-  if (kind === 'invalid_argument') return 400;
-  if (['not_found', 'device_gone', 'busy', 'timeout'].includes(kind)) return 503;
-  return 500;
+/** The addon's error as a ControlError: its HTTP status by the error's kind (its `code`). */
+function controlError(e: unknown): ControlError {
+  const kind = errorKindOf(e);
+  const status = kind === 'invalid_argument' ? 400 : kind === 'not_found' || kind === 'device_gone' || kind === 'busy' || kind === 'timeout' ? 503 : 500;
+  return new ControlError(status, describeError(e));
 }
 
 export class CameraControls {
@@ -59,8 +58,7 @@ export class CameraControls {
     try {
       return binding().listControls(this.device);
     } catch (e) {
-      const message = (e as Error).message;
-      throw new ControlError(statusOf(message), message);
+      throw controlError(e);
     }
   }
 
@@ -73,8 +71,7 @@ export class CameraControls {
     try {
       done = binding().setControls(this.device, entries);
     } catch (e) {
-      const message = (e as Error).message;
-      throw new ControlError(statusOf(message), message);
+      throw controlError(e);
     }
     // Saved by v4l2-ctl name, whatever spelling or id was asked for, so one control is one entry.
     const ids = new Set(done.map((c) => String(c.id)));

@@ -8,6 +8,10 @@ export type NativeSourceInfo = Binding.SourceInfo;
 export type NativeCameraStats = Binding.CameraStats;
 export type NativeCameraEvent = Binding.CameraEvent;
 export type ControlValue = Binding.ControlValue;
+export type CaptureErrorKind = Binding.CaptureErrorKind;
+// The generated string enums as unions of their values, for code that builds them as plain strings.
+export type NativePictureKind = `${Binding.PictureKind}`;
+export type NativeEventKind = `${Binding.CameraEventKind}`;
 
 let loaded: typeof Binding | undefined;
 
@@ -23,4 +27,17 @@ export function binding(): typeof Binding {
     }
   }
   return loaded;
+}
+
+/** The kind of an error the addon threw (its `code`: "not_found", "invalid_argument", ...), if it is one. */
+export function errorKindOf(e: unknown): CaptureErrorKind | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code !== '' ? (code as CaptureErrorKind) : undefined;
+}
+
+/** An addon error as people read it: "<kind>: <reason>" ("not_found: /dev/video9 does not exist"). */
+export function describeError(e: unknown): string {
+  const kind = errorKindOf(e);
+  const message = (e as Error).message;
+  return kind ? `${kind}: ${message}` : message;
 }

@@ -4,6 +4,7 @@
 // outlives mjpgd (see process-group.ts).
 import path from 'node:path';
 import { log } from '../log';
+import { Restarter } from '../restarter';
 import { FRAME_HEADROOM, FRAME_TAILROOM, FrameLease } from './lease';
 import { jpegSize } from './jpeg-size';
 import { MjpegSplitter } from './mjpeg-splitter';
@@ -52,10 +53,8 @@ export class ExecSource implements FrameSource {
   private captured = 0;
   private invalid = 0;
   private bytesCopied = 0;
-  private restarts = 0;
   private lastExit: string | null = null;
-  private retryMs = FIRST_RETRY_MS;
-  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly restarter = new Restarter(() => this.launch(), { firstMs: FIRST_RETRY_MS, maxMs: MAX_RETRY_MS });
   private stallTimer: NodeJS.Timeout | null = null;
   /** Why mjpgd stopped the current run itself (a stall), which says more than "killed by SIGTERM". */
   private stopReason: string | null = null;
@@ -90,7 +89,7 @@ export class ExecSource implements FrameSource {
       dropped: 0,
       bytesCopied: this.bytesCopied,
       leased: 0,
-      restarts: this.restarts,
+      restarts: this.restarter.restarts,
       lastExit: this.lastExit,
       pid: this.program?.pid ?? null,
     };
@@ -100,9 +99,9 @@ export class ExecSource implements FrameSource {
   async stop(): Promise<void> {
     this.stopped = true;
     this.offline.hide();
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.restarter.stop();
     if (this.stallTimer) clearTimeout(this.stallTimer);
-    this.retryTimer = this.stallTimer = null;
+    this.stallTimer = null;
     const program = this.program;
     if (program) await program.stop(STOP_GRACE_MS);
   }
@@ -154,14 +153,9 @@ export class ExecSource implements FrameSource {
     this.listener?.event({ kind: 'failed', message: reason });
     this.offline.show(this.info.width, this.info.height, `${this.name}: ${reason}`);
     // A run that delivered frames was healthy: its successor starts with the shortest wait again.
-    if (this.framesThisRun > 0) this.retryMs = FIRST_RETRY_MS;
-    log.info(`camera ${this.options.camera}: starting ${this.name} again in ${this.retryMs} ms`);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      this.restarts++;
-      this.launch();
-    }, this.retryMs);
-    this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
+    if (this.framesThisRun > 0) this.restarter.reset();
+    log.info(`camera ${this.options.camera}: starting ${this.name} again in ${this.restarter.nextDelayMs} ms`);
+    this.restarter.schedule();
   }
 
   private armStallTimer(): void {

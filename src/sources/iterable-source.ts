@@ -8,7 +8,7 @@ import type { FrameSource, SourceCounters, SourceInfo, SourceListener } from './
 export type FrameInput = Buffer | { data: Buffer; timestamp?: number };
 
 export class IterableSource implements FrameSource {
-  info: SourceInfo = { kind: 'iterable', width: 0, height: 0, fps: 0, format: 'MJPG', device: null, notes: [] };
+  info: SourceInfo = { kind: 'iterable', width: 0, height: 0, fps: 0, format: 'MJPG', notes: [] };
   /** Frames are the caller's buffers: nothing to give back. */
   readonly poolSize = Number.MAX_SAFE_INTEGER;
   private stopped = false;

@@ -1,27 +1,13 @@
 // What the server needs from a camera-like source; the native camera and the folder player implement it.
 import type { DirectOutlet, Handback } from './direct';
+import type { CaptureErrorKind, NativeEventKind, NativePictureKind, NativeSourceInfo } from '../native/binding';
 import type { FrameLease } from './lease';
 
-export interface SourceInfo {
-  kind: string;
-  width: number;
-  height: number;
-  /** Rate the source aims for. */
-  fps: number;
-  format: string;
-  device?: string | null;
-  card?: string | null;
-  /** Where the source differs from what was asked. */
-  notes?: string[];
-  /** What the device offers (formats, sizes, rates). */
-  offered?: string[];
-  /** Capture buffers shared with the driver: "userptr" or "mmap" (V4L2 only). */
-  buffers?: string;
-  /** Slots frames are leased from: what the driver granted (V4L2 zero copy) or the pool's size. */
-  poolSize?: number;
-  /** Frames are copied once at dequeue (the driver doesn't honour buffer ownership). */
-  copied?: boolean;
-}
+/** What a source is and delivers: the addon's `SourceInfo`, defined once in crates/capture/src/source.rs
+ * and generated into native/binding.d.ts. Sources without a device (folder, exec, HTTP relay, iterable)
+ * build the same type and leave out what only a device reports. */
+export type SourceInfo = Omit<NativeSourceInfo, DeviceOnly> & Partial<Pick<NativeSourceInfo, DeviceOnly>>;
+type DeviceOnly = 'notes' | 'offered' | 'poolSize' | 'copied';
 
 export interface SourceCounters {
   captured: number;
@@ -37,19 +23,20 @@ export interface SourceCounters {
   pid?: number | null;
 }
 
-/** A picture that isn't camera output, published like a frame. */
-export type PictureKind = 'offline' | 'paused';
+/** A picture that isn't camera output, published like a frame ("offline", "paused": the addon's PictureKind). */
+export type PictureKind = NativePictureKind;
 
-/** What happened to a source (the native camera's supervisor sends all of these; others a few). */
-export type SourceEventKind = 'opened' | 'failed' | 'recovered' | 'paused' | 'resumed' | 'released' | 'gave_up';
+/** What happened to a source (the native camera's supervisor sends all of these; others a few): the
+ * addon's event kinds but its pictures and stills, which a source passes on in their own ways. */
+export type SourceEventKind = Exclude<NativeEventKind, 'picture' | 'still'>;
 
 export interface SourceEvent {
   kind: SourceEventKind;
   /** opened: the open's number and what it delivers. */
   generation?: number;
   info?: SourceInfo;
-  /** failed, gave_up: a stable short name ("not_found", "busy", ...) when there is one, and the reason. */
-  errorKind?: string;
+  /** failed, gave_up: the capture error's kind ("not_found", "busy", ...) when there is one, and the reason. */
+  errorKind?: CaptureErrorKind;
   message?: string;
   /** failed: failed opens in a row; gave_up: how many were made. */
   attempt?: number;

@@ -101,7 +101,7 @@ impl FrameSource for FolderSource {
             notes: vec![format!("{} JPEG file(s)", self.frames.len())],
             offered: vec![],
             buffers: None,
-            frame_slots: self.pool.len() as u32,
+            pool_size: self.pool.len() as u32,
             copied: false,
         }
     }

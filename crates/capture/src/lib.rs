@@ -11,5 +11,5 @@ pub mod supervisor;
 pub mod v4l2;
 
 pub use frame::Frame;
-pub use source::{CaptureError, CaptureErrorKind, CaptureStats, FrameSource, SharedSlots, SourceInfo};
+pub use source::{CaptureError, CaptureErrorKind, CaptureStats, FrameSource, Held, OpenSource, SharedSlots, SourceInfo};
 pub use supervisor::{Command, Delivery, Event, PictureKind, SourceSpec, Supervisor, SupervisorOptions};

@@ -5,8 +5,11 @@ use mjpgd_capture::jpeg::{transform_jpeg as transform_bytes, Encoder, Transform}
 use mjpgd_capture::pattern::{render_offline, PatternOptions};
 use mjpgd_capture::supervisor::Still;
 use mjpgd_capture::v4l2::controls::ctl_name;
-use mjpgd_capture::v4l2::{set_controls as set_device_controls, DesiredControls, Device, Memory, V4l2Options};
-use mjpgd_capture::{CaptureError, Command, Delivery, Event, Frame, SharedSlots, SourceSpec, Supervisor, SupervisorOptions};
+use mjpgd_capture::v4l2::{set_controls as set_device_controls, DesiredControls, Device, V4l2Options};
+// The boundary types are the core's own (its `napi` feature makes them napi objects and string enums).
+use mjpgd_capture::{
+    CaptureError, CaptureErrorKind, Command, Delivery, Event, Frame, PictureKind, SharedSlots, SourceInfo, SourceSpec, Supervisor, SupervisorOptions,
+};
 use mjpgd_net::direct::dup_stream_socket;
 use mjpgd_net::part::{Part, MAX_HEADER};
 use mjpgd_net::{DirectViewers, Handback, ViewerCounts};
@@ -62,45 +65,6 @@ fn desired_of(list: Vec<ControlValue>) -> Vec<(String, i32)> {
 }
 
 #[napi(object)]
-pub struct SourceInfo {
-    pub kind: String,
-    pub width: u32,
-    pub height: u32,
-    pub fps: f64,
-    pub format: String,
-    pub device: Option<String>,
-    pub card: Option<String>,
-    pub notes: Vec<String>,
-    pub offered: Vec<String>,
-    pub buffers: String,
-    /// How many frames JS may hold before the source starves (what the driver granted).
-    pub pool_size: u32,
-    /// Frames are copied once at dequeue (the driver doesn't honour buffer ownership).
-    pub copied: bool,
-}
-
-fn to_js_info(i: &mjpgd_capture::SourceInfo) -> SourceInfo {
-    SourceInfo {
-        kind: i.kind.clone(),
-        width: i.width,
-        height: i.height,
-        fps: i.fps,
-        format: i.format.clone(),
-        device: i.device.clone(),
-        card: i.card.clone(),
-        notes: i.notes.clone(),
-        offered: i.offered.clone(),
-        buffers: match i.buffers {
-            Some(Memory::UserPtr) => "userptr".into(),
-            Some(Memory::Mmap) => "mmap".into(),
-            None => String::new(),
-        },
-        pool_size: i.frame_slots,
-        copied: i.copied,
-    }
-}
-
-#[napi(object)]
 pub struct CameraStats {
     pub captured: f64,
     pub invalid: f64,
@@ -132,18 +96,12 @@ pub enum CameraEventKind {
     GaveUp,
 }
 
-#[napi(string_enum = "lowercase")]
-pub enum PictureKind {
-    Offline,
-    Paused,
-}
-
 #[napi(object)]
 pub struct CameraEvent {
     pub kind: CameraEventKind,
     pub generation: Option<u32>,
     pub info: Option<SourceInfo>,
-    pub error_kind: Option<String>,
+    pub error_kind: Option<CaptureErrorKind>,
     pub message: Option<String>,
     pub attempt: Option<u32>,
     pub retry_ms: Option<u32>,
@@ -182,7 +140,7 @@ impl CameraEvent {
     }
 
     fn with_error(mut self, e: &CaptureError) -> CameraEvent {
-        self.error_kind = Some(e.kind.as_str().into());
+        self.error_kind = Some(e.kind);
         self.message = Some(e.message.clone());
         self
     }
@@ -190,16 +148,13 @@ impl CameraEvent {
     fn from_event(event: Event) -> CameraEvent {
         use CameraEventKind as K;
         match event {
-            Event::Opened { generation, info, .. } => CameraEvent { generation: Some(generation), info: Some(to_js_info(&info)), ..Self::of(K::Opened) },
+            Event::Opened { generation, info, .. } => CameraEvent { generation: Some(generation), info: Some(info), ..Self::of(K::Opened) },
             Event::Failed { error, attempt, retry_in } => {
                 CameraEvent { attempt: Some(attempt), retry_ms: Some(retry_in.as_millis() as u32), ..Self::of(K::Failed) }.with_error(&error)
             }
             Event::Recovered => Self::of(K::Recovered),
             Event::Picture { kind, jpeg, seq, timestamp_us } => CameraEvent {
-                picture: Some(match kind {
-                    mjpgd_capture::PictureKind::Offline => PictureKind::Offline,
-                    mjpgd_capture::PictureKind::Paused => PictureKind::Paused,
-                }),
+                picture: Some(kind),
                 jpeg: Some(jpeg.as_ref().clone().into()),
                 seq: Some(seq as f64),
                 timestamp_us: Some(timestamp_us as f64),
@@ -230,7 +185,8 @@ type EventCallback = ThreadsafeFunction<(Event, Vec<Handback>), (), CameraEvent,
 
 /// Handbacks for JS, flat: `[id, sent, gone (0/1), frames, bytes]` per viewer; None when there are none.
 fn handbacks_of(list: Vec<Handback>) -> Option<Vec<f64>> {
-    (!list.is_empty()).then(|| list.iter().flat_map(|h| [h.id as f64, h.sent as f64, h.gone as u8 as f64, h.counts.frames as f64, h.counts.bytes as f64]).collect())
+    (!list.is_empty())
+        .then(|| list.iter().flat_map(|h| [h.id as f64, h.sent as f64, h.gone as u8 as f64, h.counts.frames as f64, h.counts.bytes as f64]).collect())
 }
 
 fn counts_of(c: ViewerCounts) -> Vec<f64> {
@@ -261,7 +217,7 @@ pub struct Camera {
     spec: Option<(SourceSpec, SupervisorOptions)>,
     supervisor: Option<Supervisor>,
     current: CurrentSlots,
-    info: Arc<Mutex<mjpgd_capture::SourceInfo>>,
+    info: Arc<Mutex<SourceInfo>>,
     /// The newest generation whose slots JS wrapped: memory is wrapped once.
     wrapped: u32,
     next_still: AtomicU64,
@@ -276,15 +232,16 @@ pub struct Camera {
     quiet_frames: Arc<AtomicU64>,
 }
 
-fn to_js_error(e: CaptureError) -> Error {
-    Error::new(Status::GenericFailure, format!("{}: {}", e.kind.as_str(), e.message))
+/// A capture error as a JS Error: its kind is the error's `code` ("not_found", ...), its message the reason.
+fn to_js_error(e: CaptureError) -> Error<CaptureErrorKind> {
+    Error::new(e.kind, e.message)
 }
 
 #[napi]
 impl Camera {
     /// Describes the camera; nothing is opened until start().
     #[napi(constructor)]
-    pub fn new(options: CameraOptions) -> Result<Camera> {
+    pub fn new(options: CameraOptions) -> Result<Camera, CaptureErrorKind> {
         let quality = options.quality.clamp(1, 100) as u8;
         let desired: DesiredControls = Default::default();
         *desired.lock().unwrap_or_else(|p| p.into_inner()) = desired_of(options.controls.unwrap_or_default());
@@ -312,7 +269,7 @@ impl Camera {
                 copy_drivers: options.copy_drivers.clone().unwrap_or_default(),
                 controls: desired.clone(),
             }),
-            other => return Err(Error::new(Status::InvalidArg, format!("invalid_argument: unknown source kind {other:?}"))),
+            other => return Err(Error::new(CaptureErrorKind::InvalidArgument, format!("unknown source kind {other:?}"))),
         };
         let opts = SupervisorOptions {
             max_restarts: options.max_restarts,
@@ -320,7 +277,7 @@ impl Camera {
             warmup: options.warmup.unwrap_or(0),
         };
         // What /state shows until the device is open: what was asked for.
-        let info = mjpgd_capture::SourceInfo {
+        let info = SourceInfo {
             kind: options.source.clone(),
             width: options.width,
             height: options.height,
@@ -331,7 +288,7 @@ impl Camera {
             notes: vec![],
             offered: vec![],
             buffers: None,
-            frame_slots: options.buffers,
+            pool_size: options.buffers,
             copied: false,
         };
         Ok(Camera {
@@ -388,10 +345,12 @@ impl Camera {
             return Err(Error::new(Status::GenericFailure, "camera already started or stopped"));
         };
         let frames: FrameCallback =
-            on_frame.build_threadsafe_function::<(u32, Frame, Vec<Handback>)>().callee_handled::<false>().max_queue_size::<FRAME_QUEUE>().build_callback(|ctx| {
-                let (g, f, handbacks) = ctx.value;
-                Ok((f.slot, f.offset, f.length, f.seq as f64, f.timestamp_us as f64, g, handbacks_of(handbacks)).into())
-            })?;
+            on_frame.build_threadsafe_function::<(u32, Frame, Vec<Handback>)>().callee_handled::<false>().max_queue_size::<FRAME_QUEUE>().build_callback(
+                |ctx| {
+                    let (g, f, handbacks) = ctx.value;
+                    Ok((f.slot, f.offset, f.length, f.seq as f64, f.timestamp_us as f64, g, handbacks_of(handbacks)).into())
+                },
+            )?;
         let events: EventCallback = on_event.build_threadsafe_function::<(Event, Vec<Handback>)>().callee_handled::<false>().build_callback(|ctx| {
             let (event, handbacks) = ctx.value;
             Ok(CameraEvent { handbacks: handbacks_of(handbacks), ..CameraEvent::from_event(event) })
@@ -457,8 +416,8 @@ impl Camera {
     /// until the kernel doesn't take one whole (a handback) or removeDirect(id). JS must not write to
     /// the socket meanwhile. Throws for an fd that isn't a stream socket.
     #[napi]
-    pub fn add_direct(&self, id: u32, fd: i32) -> Result<()> {
-        let owned = dup_stream_socket(fd).map_err(|e| Error::new(Status::InvalidArg, format!("invalid_argument: direct viewer {id}: {e}")))?;
+    pub fn add_direct(&self, id: u32, fd: i32) -> Result<(), CaptureErrorKind> {
+        let owned = dup_stream_socket(fd).map_err(|e| Error::new(CaptureErrorKind::InvalidArgument, format!("direct viewer {id}: {e}")))?;
         self.direct.add(id, owned);
         Ok(())
     }
@@ -541,7 +500,7 @@ impl Camera {
     /// What the source delivers (what was asked for, until it is first opened).
     #[napi]
     pub fn info(&self) -> SourceInfo {
-        to_js_info(&self.info.lock().unwrap())
+        self.info.lock().unwrap().clone()
     }
 
     #[napi]
@@ -606,7 +565,7 @@ pub struct ControlSet {
 
 /// Lists a device's controls. Works while the camera streams (controls need no exclusive access).
 #[napi]
-pub fn list_controls(device: String) -> Result<Vec<ControlInfo>> {
+pub fn list_controls(device: String) -> Result<Vec<ControlInfo>, CaptureErrorKind> {
     let dev = Device::open(&device).map_err(to_js_error)?;
     Ok(dev
         .controls()
@@ -627,23 +586,24 @@ pub fn list_controls(device: String) -> Result<Vec<ControlInfo>> {
         .collect())
 }
 
-/// Sets several controls at once: all are checked first (unknown name, out of range → throws
-/// "invalid_argument: ..." naming the control and what it accepts, nothing set); if the driver then
+/// Sets several controls at once: all are checked first (unknown name, out of range → throws code
+/// "invalid_argument" naming the control and what it accepts, nothing set); if the driver then
 /// refuses one, the ones set before it are restored and the error names it.
 #[napi]
-pub fn set_controls(device: String, controls: Vec<ControlValue>) -> Result<Vec<ControlSet>> {
+pub fn set_controls(device: String, controls: Vec<ControlValue>) -> Result<Vec<ControlSet>, CaptureErrorKind> {
     let dev = Device::open(&device).map_err(to_js_error)?;
     let done = set_device_controls(&dev, &desired_of(controls)).map_err(to_js_error)?;
     Ok(done.into_iter().map(|(c, value)| ControlSet { name: ctl_name(&c.name), id: c.id, value }).collect())
 }
 
 /// `jpeg` rotated or flipped without re-encoding (TurboJPEG, DCT domain): `op` is one of none,
-/// rotate90, rotate180, rotate270, fliph, flipv, transpose, transverse. Throws
-/// "invalid_argument: ..." for an unknown op or a JPEG TurboJPEG can't read.
+/// rotate90, rotate180, rotate270, fliph, flipv, transpose, transverse. Throws code
+/// "invalid_argument" for an unknown op or a JPEG TurboJPEG can't read.
 #[napi]
-pub fn transform_jpeg(jpeg: BufferSlice, op: String) -> Result<Buffer> {
-    let t = Transform::parse(&op).ok_or_else(|| Error::new(Status::InvalidArg, format!("invalid_argument: unknown transform {op:?}")))?;
-    transform_bytes(&jpeg, t).map(Buffer::from).map_err(|e| Error::new(Status::InvalidArg, format!("invalid_argument: {e}")))
+pub fn transform_jpeg(jpeg: BufferSlice, op: String) -> Result<Buffer, CaptureErrorKind> {
+    let invalid = |message: String| Error::new(CaptureErrorKind::InvalidArgument, message);
+    let t = Transform::parse(&op).ok_or_else(|| invalid(format!("unknown transform {op:?}")))?;
+    transform_bytes(&jpeg, t).map(Buffer::from).map_err(|e| invalid(e.to_string()))
 }
 
 /// The JPEG shown to viewers while their camera is away, with the reason in words.
@@ -659,8 +619,7 @@ pub fn render_offline_jpeg(width: u32, height: u32, title: String, reason: Strin
 /// TCP_NOTSENT_LOWAT (and SO_SNDBUF when > 0) on one accepted connection of the node transport.
 #[napi]
 pub fn tune_socket(fd: i32, unsent_limit: u32, send_buffer: u32) -> Result<()> {
-    mjpgd_net::sockopt::tune_socket(fd, unsent_limit, send_buffer)
-        .map_err(|e| Error::new(Status::GenericFailure, format!("tuning a viewer connection: {e}")))
+    mjpgd_net::sockopt::tune_socket(fd, unsent_limit, send_buffer).map_err(|e| Error::new(Status::GenericFailure, format!("tuning a viewer connection: {e}")))
 }
 
 /// Bounds the data the kernel may hold unsent for each connection accepted on `port` (TCP_NOTSENT_LOWAT,

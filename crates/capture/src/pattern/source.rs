@@ -2,9 +2,9 @@
 //! the capture thread into the shared pool, paced to the requested rate.
 use super::draw::{canvas, rgb, text_height, text_width, BLACK, WHITE};
 use crate::frame::{now_us, Frame};
-use crate::pace::Pacer;
 use crate::jpeg::Planes;
 use crate::jpeg::{EncodeError, Encoder};
+use crate::pace::Pacer;
 use crate::pool::{SlotPool, HEADROOM, TAILROOM};
 use crate::source::{CaptureError, CaptureErrorKind, CaptureStats, FrameSource, SharedSlots, SourceInfo};
 use std::sync::atomic::AtomicBool;
@@ -105,7 +105,7 @@ impl FrameSource for PatternSource {
             notes: vec![],
             offered: vec![],
             buffers: None,
-            frame_slots: self.pool.len() as u32,
+            pool_size: self.pool.len() as u32,
             copied: false,
         }
     }

@@ -4,7 +4,8 @@ use crate::source::{CaptureError, SharedSlots, SourceInfo};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Why a picture that isn't camera output is shown.
+/// Why a picture that isn't camera output is shown ("offline" or "paused" in JS).
+#[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "lowercase"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PictureKind {
     /// The camera is away (missing, busy, unplugged, silent); the reason is in the picture.

@@ -12,7 +12,7 @@ pub use spec::SourceSpec;
 use crate::frame::now_us;
 use crate::jpeg::Encoder;
 use crate::pattern::render_offline;
-use crate::source::{CaptureError, CaptureErrorKind, CaptureStats, FrameSource, SharedSlots};
+use crate::source::{CaptureError, CaptureErrorKind, CaptureStats, FrameSource, OpenSource};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
@@ -132,7 +132,7 @@ struct Runner<S> {
     sink: S,
     shared: Arc<Shared>,
     rx: Receiver<Command>,
-    source: Option<(Box<dyn FrameSource>, Arc<dyn SharedSlots>)>,
+    source: Option<OpenSource>,
     generation: u32,
     /// One sequence for camera frames and pictures alike, across reopens (viewers compare them).
     seq: u64,
@@ -270,9 +270,9 @@ impl<S: FnMut(Event) -> Delivery> Runner<S> {
         self.generation += 1;
         self.attempts = 0;
         self.warmup_left = std::mem::take(&mut self.warmup_next);
-        let slots = source.slots();
-        (self.sink)(Event::Opened { generation: self.generation, info: source.info(), slots: slots.clone() });
-        self.source = Some((source, slots));
+        let source = OpenSource::new(source);
+        (self.sink)(Event::Opened { generation: self.generation, info: source.info(), slots: source.slots().clone() });
+        self.source = Some(source);
     }
 
     fn open_failed(&mut self, error: CaptureError) {
@@ -331,13 +331,12 @@ impl<S: FnMut(Event) -> Delivery> Runner<S> {
 
     /// One round of the open source: a frame delivered, nothing, or an error handled.
     fn pump(&mut self) {
-        let Some((source, slots)) = self.source.as_mut() else { return };
+        let Some(source) = self.source.as_mut() else { return };
         match source.next_frame(&self.shared.wake, &self.shared.stats) {
-            Ok(Some(frame)) => {
-                let slots = slots.clone();
+            Ok(Some(held)) => {
                 if self.warmup_left > 0 {
+                    // Dropped: the slot goes back.
                     self.warmup_left -= 1;
-                    slots.release(frame.slot as usize);
                     return;
                 }
                 if self.failing.take().is_some() {
@@ -346,9 +345,9 @@ impl<S: FnMut(Event) -> Delivery> Runner<S> {
                     (self.sink)(Event::Recovered);
                 }
                 self.seq += 1;
-                let frame = crate::Frame { seq: self.seq, ..frame };
-                if (self.sink)(Event::Frame { generation: self.generation, frame }) == Delivery::Full {
-                    slots.release(frame.slot as usize);
+                let (generation, seq, sink) = (self.generation, self.seq, &mut self.sink);
+                let taken = held.hand_over(|frame| sink(Event::Frame { generation, frame: crate::Frame { seq, ..frame } }) == Delivery::Taken);
+                if !taken {
                     CaptureStats::add(&self.shared.stats.dropped, 1);
                 }
             }
@@ -386,30 +385,23 @@ impl<S: FnMut(Event) -> Delivery> Runner<S> {
     }
 
     fn capture_still(&mut self, width: u32, height: u32, started: Instant) -> Result<Still, CaptureError> {
-        let mut source = self.spec.open(Some((width, height)))?;
+        let mut source = OpenSource::new(self.spec.open(Some((width, height)))?);
         let info = source.info();
-        let slots = source.slots();
         let mut skip = self.opts.warmup;
         loop {
             if started.elapsed() > STILL_BUDGET || self.stopping() {
                 return Err(CaptureError::new(CaptureErrorKind::Timeout, format!("no still from {} within {} s", self.spec.name(), STILL_BUDGET.as_secs())));
             }
             // Waits on stop only: commands that arrive now are handled after the switch back.
-            let Some(frame) = source.next_frame(&self.shared.stop, &self.shared.stats)? else { continue };
+            let Some(held) = source.next_frame(&self.shared.stop, &self.shared.stats)? else { continue };
             if skip > 0 {
+                // Dropped: the slot goes back.
                 skip -= 1;
-                slots.release(frame.slot as usize);
                 continue;
             }
-            let (ptr, len) = slots.region(frame.slot as usize);
-            let (start, n) = (frame.offset as usize, frame.length as usize);
-            assert!(start + n <= len, "a frame lies inside its slot");
-            // SAFETY: the slot is leased to this thread until the release below, so the source
-            // writes nothing into it; the source produced offset and length inside the region
-            // (checked above), and the region stays mapped while `slots` is held.
-            let jpeg = unsafe { std::slice::from_raw_parts(ptr.add(start), n) }.to_vec();
-            slots.release(frame.slot as usize);
-            CaptureStats::add(&self.shared.stats.bytes_copied, n as u64);
+            // Copied out, then the slot goes back as `held` is dropped.
+            let jpeg = held.jpeg().to_vec();
+            CaptureStats::add(&self.shared.stats.bytes_copied, jpeg.len() as u64);
             return Ok(Still { jpeg, width: info.width, height: info.height, elapsed: Duration::ZERO });
         }
     }

@@ -13,7 +13,11 @@ pub enum SourceSpec {
     Pattern(PatternOptions),
     V4l2(V4l2Options),
     /// JPEG files played in a loop (read and checked once, when the spec is made).
-    Folder { frames: Arc<FolderFrames>, fps: f64, buffers: usize },
+    Folder {
+        frames: Arc<FolderFrames>,
+        fps: f64,
+        buffers: usize,
+    },
 }
 
 impl SourceSpec {

@@ -1,6 +1,7 @@
 use super::*;
 use crate::jpeg::{frame_size, FrameSize};
 use crate::pattern::PatternOptions;
+use crate::source::SharedSlots;
 use crate::v4l2::V4l2Options;
 use std::sync::mpsc::Receiver;
 
@@ -147,4 +148,26 @@ fn idle_release_closes_without_viewers_and_demand_reopens() {
     let (g, _) = next(&rx, "frame while watched", frame_of);
     assert_eq!(g, 2);
     sup.stop();
+}
+
+#[test]
+fn frames_a_full_consumer_refuses_are_counted_dropped_and_their_slots_go_back() {
+    let (tx, rx) = mpsc::channel();
+    let mut slots: Option<Arc<dyn SharedSlots>> = None;
+    let mut sup = Supervisor::start(pattern(160, 120), SupervisorOptions::default(), move |ev| match ev {
+        Event::Opened { slots: s, .. } => {
+            slots = Some(s);
+            Delivery::Taken
+        }
+        Event::Frame { .. } => {
+            let _ = tx.send(slots.as_ref().unwrap().leased());
+            Delivery::Full
+        }
+        _ => Delivery::Taken,
+    });
+    // Twice the pool's 3 slots: only slots given back let the source go on.
+    let leased: Vec<usize> = (0..6).map(|_| rx.recv_timeout(Duration::from_secs(10)).expect("a frame")).collect();
+    assert_eq!(leased, vec![1; 6], "each frame's slot is leased while offered, and back before the next");
+    sup.stop();
+    assert!(sup.stats().dropped.load(Ordering::Relaxed) >= 6);
 }

@@ -241,7 +241,7 @@ impl V4l2Source {
         }
         // What JS may hold before the camera starves: the driver's granted buffers when frames are
         // leased from them, else the pool.
-        let frame_slots = if passthrough && !copy { driver.count() } else { pool.as_ref().map_or(0, |p| p.len()) };
+        let pool_size = if passthrough && !copy { driver.count() } else { pool.as_ref().map_or(0, |p| p.len()) };
         let slots = Arc::new(V4l2Slots { driver, pool });
         for i in 0..slots.driver.count() as u32 {
             slots.driver.queue(&dev, i)?;
@@ -266,7 +266,7 @@ impl V4l2Source {
             notes,
             offered: describe_modes(&dev, &formats, &format),
             buffers: Some(slots.driver.memory()),
-            frame_slots: frame_slots as u32,
+            pool_size: pool_size as u32,
             copied: copy,
         };
         // A camera that sends nothing for this long is reported, not waited on forever.

@@ -40,6 +40,8 @@ pub fn fourcc_name(code: u32) -> String {
 }
 
 /// How a set of capture buffers is shared with the driver (enum v4l2_memory, the values we use).
+/// JS sees it as "mmap" or "userptr".
+#[cfg_attr(feature = "napi", napi_derive::napi(string_enum = "lowercase"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Memory {
     /// The driver's own buffers, mapped into our address space.
