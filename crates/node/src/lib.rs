@@ -16,7 +16,7 @@ use mjpgd_net::{DirectViewers, Handback, ViewerCounts};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -25,7 +25,10 @@ use std::time::{Duration, Instant};
 const QUIET_KEEPALIVE: Duration = Duration::from_secs(1);
 
 /// How many frame notifications may wait for the JS thread. A busy JS thread makes the capture
-/// thread drop frames (counted) instead of queueing stale ones.
+/// thread drop frames (counted) instead of queueing stale ones, except frames with handbacks: those
+/// viewers are mid-part and JS needs the frame to finish it. (So the queue is counted here, not
+/// bounded by napi: a bounded queue could only make the capture thread wait, and wait forever when
+/// JS is the one waiting for it, in stop().)
 const FRAME_QUEUE: usize = 2;
 
 #[napi(object)]
@@ -180,7 +183,7 @@ impl CameraEvent {
 }
 
 type FrameArgs = FnArgs<(u32, u32, u32, f64, f64, u32, Option<Vec<f64>>)>;
-type FrameCallback = ThreadsafeFunction<(u32, Frame, Vec<Handback>), (), FrameArgs, Status, false, false, FRAME_QUEUE>;
+type FrameCallback = ThreadsafeFunction<(u32, Frame, Vec<Handback>), (), FrameArgs, Status, false, false, 0>;
 type EventCallback = ThreadsafeFunction<(Event, Vec<Handback>), (), CameraEvent, Status, false, false, 0>;
 
 /// Handbacks for JS, flat: `[id, sent, gone (0/1), frames, bytes]` per viewer; None when there are none.
@@ -344,13 +347,14 @@ impl Camera {
         let Some((spec, opts)) = self.spec.take() else {
             return Err(Error::new(Status::GenericFailure, "camera already started or stopped"));
         };
-        let frames: FrameCallback =
-            on_frame.build_threadsafe_function::<(u32, Frame, Vec<Handback>)>().callee_handled::<false>().max_queue_size::<FRAME_QUEUE>().build_callback(
-                |ctx| {
-                    let (g, f, handbacks) = ctx.value;
-                    Ok((f.slot, f.offset, f.length, f.seq as f64, f.timestamp_us as f64, g, handbacks_of(handbacks)).into())
-                },
-            )?;
+        // Frame notifications queued for the JS thread and not yet taken by it.
+        let queued = Arc::new(AtomicUsize::new(0));
+        let taken = queued.clone();
+        let frames: FrameCallback = on_frame.build_threadsafe_function::<(u32, Frame, Vec<Handback>)>().callee_handled::<false>().build_callback(move |ctx| {
+            taken.fetch_sub(1, Ordering::AcqRel);
+            let (g, f, handbacks) = ctx.value;
+            Ok((f.slot, f.offset, f.length, f.seq as f64, f.timestamp_us as f64, g, handbacks_of(handbacks)).into())
+        })?;
         let events: EventCallback = on_event.build_threadsafe_function::<(Event, Vec<Handback>)>().callee_handled::<false>().build_callback(|ctx| {
             let (event, handbacks) = ctx.value;
             Ok(CameraEvent { handbacks: handbacks_of(handbacks), ..CameraEvent::from_event(event) })
@@ -373,12 +377,17 @@ impl Camera {
                     quiet_frames.fetch_add(1, Ordering::Relaxed);
                     return Delivery::Taken;
                 }
+                if handbacks.is_empty() && queued.load(Ordering::Acquire) >= FRAME_QUEUE {
+                    return Delivery::Full;
+                }
                 last_to_js = Instant::now();
-                // Handed-back viewers are mid-part: JS must get this frame to finish it, so wait for room.
-                let mode = if handbacks.is_empty() { ThreadsafeFunctionCallMode::NonBlocking } else { ThreadsafeFunctionCallMode::Blocking };
-                match frames.call((generation, frame, handbacks), mode) {
+                queued.fetch_add(1, Ordering::AcqRel);
+                match frames.call((generation, frame, handbacks), ThreadsafeFunctionCallMode::NonBlocking) {
                     Status::Ok => Delivery::Taken,
-                    _ => Delivery::Full,
+                    _ => {
+                        queued.fetch_sub(1, Ordering::AcqRel);
+                        Delivery::Full
+                    }
                 }
             }
             other => {
