@@ -75,7 +75,6 @@ pub struct FolderSource {
     fps: f64,
     pool: Arc<SlotPool>,
     pacer: Pacer,
-    seq: u64,
 }
 
 impl FolderSource {
@@ -84,25 +83,16 @@ impl FolderSource {
             return Err(invalid(format!("folder fps {fps} must be in (0, 240]")));
         }
         let largest = frames.frames.iter().map(|f| f.len()).max().unwrap_or(0);
-        Ok(FolderSource { pool: Arc::new(SlotPool::new(buffers.clamp(2, 32), HEADROOM + largest + TAILROOM + 1)), pacer: Pacer::new(fps), fps, frames, seq: 0 })
+        Ok(FolderSource { pool: Arc::new(SlotPool::new(buffers.clamp(2, 32), HEADROOM + largest + TAILROOM + 1)), pacer: Pacer::new(fps), fps, frames })
     }
 }
 
 impl FrameSource for FolderSource {
     fn info(&self) -> SourceInfo {
         SourceInfo {
-            kind: "folder".into(),
-            width: self.frames.width,
-            height: self.frames.height,
-            fps: self.fps,
-            format: "MJPG".into(),
             device: Some(self.frames.path.display().to_string()),
-            card: None,
             notes: vec![format!("{} JPEG file(s)", self.frames.len())],
-            offered: vec![],
-            buffers: None,
-            pool_size: self.pool.len() as u32,
-            copied: false,
+            ..SourceInfo::without_driver("folder", (self.frames.width, self.frames.height), self.fps, "MJPG", self.pool.len() as u32)
         }
     }
 
@@ -111,13 +101,7 @@ impl FrameSource for FolderSource {
     }
 
     fn next_frame(&mut self, stop: &AtomicBool, stats: &CaptureStats) -> Result<Option<Frame>, CaptureError> {
-        if !self.pacer.wait(stop) {
-            return Ok(None);
-        }
-        let seq = self.seq;
-        self.seq += 1;
-        let Some(mut claim) = self.pool.claim() else {
-            CaptureStats::add(&stats.dropped, 1);
+        let Some((mut claim, seq)) = self.pacer.next_slot(&self.pool, stop, stats) else {
             return Ok(None);
         };
         let jpeg = &self.frames.frames[(seq % self.frames.len() as u64) as usize];

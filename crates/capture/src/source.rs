@@ -63,6 +63,26 @@ pub struct SourceInfo {
     pub copied: bool,
 }
 
+impl SourceInfo {
+    /// A source without a driver (the test pattern, a folder): what it makes, nothing offered or noted.
+    pub fn without_driver(kind: &str, (width, height): (u32, u32), fps: f64, format: &str, pool_size: u32) -> SourceInfo {
+        SourceInfo {
+            kind: kind.into(),
+            width,
+            height,
+            fps,
+            format: format.into(),
+            device: None,
+            card: None,
+            notes: vec![],
+            offered: vec![],
+            buffers: None,
+            pool_size,
+            copied: false,
+        }
+    }
+}
+
 /// Counters shared by the capture thread and whoever reports them.
 #[derive(Debug, Default)]
 pub struct CaptureStats {

@@ -350,11 +350,12 @@ impl Camera {
         // Frame notifications queued for the JS thread and not yet taken by it.
         let queued = Arc::new(AtomicUsize::new(0));
         let taken = queued.clone();
-        let frames: FrameCallback = on_frame.build_threadsafe_function::<(u32, Frame, Vec<Handback>)>().callee_handled::<false>().build_callback(move |ctx| {
-            taken.fetch_sub(1, Ordering::AcqRel);
-            let (g, f, handbacks) = ctx.value;
-            Ok((f.slot, f.offset, f.length, f.seq as f64, f.timestamp_us as f64, g, handbacks_of(handbacks)).into())
-        })?;
+        let frames: FrameCallback =
+            on_frame.build_threadsafe_function::<(u32, Frame, Vec<Handback>)>().callee_handled::<false>().build_callback(move |ctx| {
+                taken.fetch_sub(1, Ordering::AcqRel);
+                let (g, f, handbacks) = ctx.value;
+                Ok((f.slot, f.offset, f.length, f.seq as f64, f.timestamp_us as f64, g, handbacks_of(handbacks)).into())
+            })?;
         let events: EventCallback = on_event.build_threadsafe_function::<(Event, Vec<Handback>)>().callee_handled::<false>().build_callback(|ctx| {
             let (event, handbacks) = ctx.value;
             Ok(CameraEvent { handbacks: handbacks_of(handbacks), ..CameraEvent::from_event(event) })

@@ -25,7 +25,6 @@ pub struct PatternSource {
     encoder: Encoder,
     background: Planes,
     canvas: Planes,
-    seq: u64,
     pacer: Pacer,
 }
 
@@ -60,7 +59,6 @@ impl PatternSource {
             encoder: Encoder::new(opts.quality),
             canvas: canvas(w, h),
             background,
-            seq: 0,
             pacer: Pacer::new(opts.fps),
             opts,
         })
@@ -94,20 +92,7 @@ fn clock_text(timestamp_us: u64) -> String {
 
 impl FrameSource for PatternSource {
     fn info(&self) -> SourceInfo {
-        SourceInfo {
-            kind: "testpattern".into(),
-            width: self.opts.width,
-            height: self.opts.height,
-            fps: self.opts.fps,
-            format: "pattern".into(),
-            device: None,
-            card: None,
-            notes: vec![],
-            offered: vec![],
-            buffers: None,
-            pool_size: self.pool.len() as u32,
-            copied: false,
-        }
+        SourceInfo::without_driver("testpattern", (self.opts.width, self.opts.height), self.opts.fps, "pattern", self.pool.len() as u32)
     }
 
     fn slots(&self) -> Arc<dyn SharedSlots> {
@@ -115,16 +100,9 @@ impl FrameSource for PatternSource {
     }
 
     fn next_frame(&mut self, stop: &AtomicBool, stats: &CaptureStats) -> Result<Option<Frame>, CaptureError> {
-        if !self.pacer.wait(stop) {
-            return Ok(None);
-        }
-        let seq = self.seq;
-        self.seq += 1;
         // Its own handle on the pool, so the claim doesn't hold `self` borrowed while drawing.
         let pool = self.pool.clone();
-        let Some(mut claim) = pool.claim() else {
-            // JS holds every buffer: skip this picture rather than wait and fall behind.
-            CaptureStats::add(&stats.dropped, 1);
+        let Some((mut claim, seq)) = self.pacer.next_slot(&pool, stop, stats) else {
             return Ok(None);
         };
         let timestamp_us = now_us();
