@@ -41,7 +41,12 @@ pub fn limit_unsent(port: u16, unsent_limit: u32, send_buffer: u32) -> std::io::
 /// Sends `bufs` from byte `skip` on with one sendmsg (MSG_DONTWAIT: never blocks; MSG_NOSIGNAL: a
 /// closed peer is an error, not SIGPIPE). Returns the bytes taken; 0 when the send buffer is full.
 pub fn send_vectored(fd: c_int, bufs: &[&[u8]], skip: usize) -> std::io::Result<usize> {
-    let mut iov: Vec<libc::iovec> = Vec::with_capacity(bufs.len());
+    // A part is at most three pieces: no allocation per write for it (this runs per viewer and frame).
+    const ON_STACK: usize = 4;
+    let empty = libc::iovec { iov_base: std::ptr::null_mut(), iov_len: 0 };
+    let mut stack = [empty; ON_STACK];
+    let mut heap: Vec<libc::iovec> = Vec::new();
+    let mut count = 0;
     let mut skip = skip;
     for b in bufs {
         if skip >= b.len() {
@@ -50,11 +55,21 @@ pub fn send_vectored(fd: c_int, bufs: &[&[u8]], skip: usize) -> std::io::Result<
         }
         let rest = &b[skip..];
         skip = 0;
-        iov.push(libc::iovec { iov_base: rest.as_ptr() as *mut c_void, iov_len: rest.len() });
+        let v = libc::iovec { iov_base: rest.as_ptr() as *mut c_void, iov_len: rest.len() };
+        if count < ON_STACK {
+            stack[count] = v;
+        } else {
+            if heap.is_empty() {
+                heap.extend_from_slice(&stack);
+            }
+            heap.push(v);
+        }
+        count += 1;
     }
-    if iov.is_empty() {
+    if count == 0 {
         return Ok(0);
     }
+    let iov: &mut [libc::iovec] = if heap.is_empty() { &mut stack[..count] } else { &mut heap };
     // SAFETY: msghdr is plain old data (all-zero is valid: no name, no control data).
     let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
     msg.msg_iov = iov.as_mut_ptr();
@@ -149,6 +164,12 @@ mod tests {
         let mut got = [0u8; 6];
         server.read_exact(&mut got).unwrap();
         assert_eq!(&got, b"adbody");
+        // More pieces than fit on the stack: all of them, in order.
+        let many: [&[u8]; 6] = [b"a", b"b", b"c", b"d", b"e", b"f"];
+        assert_eq!(send_vectored(client.as_raw_fd(), &many, 1).unwrap(), 5);
+        let mut got = [0u8; 5];
+        server.read_exact(&mut got).unwrap();
+        assert_eq!(&got, b"bcdef");
         // Nobody reads: the kernel's buffers fill, then a send takes nothing instead of blocking.
         let big = vec![7u8; 1 << 20];
         let mut last = 1;
