@@ -8,8 +8,8 @@ export const PEER_SERVERS = ['floor', 'ustreamer', 'mjpgd'];
 
 /**
  * Runs every server at every viewer count (viewers-major: floor, ustreamer, mjpgd at 1, then at 10 ...).
- * device: the MJPEG V4L2 device ustreamer and mjpgd capture from (the floor plays `framesDir` from memory
- * at `fps`, the rate the device is fed at). mjpgdCmd: node and bin/mjpgd.js; mjpgdArgs: its source
+ * device: the MJPEG V4L2 device all three capture from (the floor's --device: copy out, fan out; `fps` is the
+ * rate it runs at; `framesDir` is unused). mjpgdCmd: node and bin/mjpgd.js; mjpgdArgs: its source
  * arguments (--device ...). ustreamer: { bin, env }. Returns runScenario's results, each with .server.
  */
 export async function runPeers({ device, viewers, warmup, duration, fps, bins, ustreamer, mjpgdCmd, mjpgdArgs, framesDir, say = () => {} }) {
@@ -21,7 +21,7 @@ export async function runPeers({ device, viewers, warmup, duration, fps, bins, u
     for (const kind of PEER_SERVERS) {
       n++;
       const t0 = performance.now();
-      const r = await runScenario({ kind, scenario, warmup, duration, bins, mjpgdCmd, mjpgdArgs, framesDir, fps, ustreamer: { ...ustreamer, device } });
+      const r = await runScenario({ kind, scenario, warmup, duration, bins, mjpgdCmd, mjpgdArgs, framesDir, fps, device, ustreamer });
       results.push(r);
       say(`[${n}/${total}] ${clients} viewer${clients > 1 ? 's' : ''}, ${kind}: ${r.usPerFrame ?? '-'} us/frame, ${r.corePct}% core, ${r.fpsFast.mean} fps/viewer, ${r.parts} parts${r.load.badParts ? `, ${r.load.badParts} BAD` : ''} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     }

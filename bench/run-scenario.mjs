@@ -50,9 +50,12 @@ const diff = (a, b) => Object.fromEntries(Object.keys(a).map((k) => [k, a[k] == 
 const round = (x, d = 1) => (x == null || !Number.isFinite(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
 
 /** Starts the server of `kind` for `scenario`; resolves once it listens (its port in .port) and its source is online. */
-async function start(kind, { scenario, bins, mjpgdCmd, mjpgdArgs, framesDir, fps, ustreamer }) {
-  if (kind === 'floor') return startServer(bins.floor, ['--port', '0', '--fps', String(fps), '--frames', framesDir], { ready: /^listening (\d+)/, name: 'floor' });
-  if (kind === 'ustreamer') return startUstreamer(ustreamer, { device: ustreamer.device, fps });
+async function start(kind, { scenario, bins, mjpgdCmd, mjpgdArgs, framesDir, fps, device, ustreamer }) {
+  if (kind === 'floor') {
+    const source = device ? ['--device', device] : ['--fps', String(fps), '--frames', framesDir];
+    return startServer(bins.floor, ['--port', '0', ...source], { ready: /^listening (\d+)/, name: 'floor' });
+  }
+  if (kind === 'ustreamer') return startUstreamer(ustreamer, { device, fps });
   const server = await startServer(mjpgdCmd[0], [...mjpgdCmd.slice(1), ...mjpgdArgs, '--host', '127.0.0.1', '--port', '0', '--max-clients', String(Math.max(200, scenario.clients + 50))], {
     ready: /listening on \S+:(\d+)/,
     name: 'mjpgd',
@@ -67,12 +70,13 @@ async function start(kind, { scenario, bins, mjpgdCmd, mjpgdArgs, framesDir, fps
 }
 
 /**
- * kind: 'mjpgd' (or 'mjpgd-<transport>') | 'floor' | 'ustreamer' (with `ustreamer`: { bin, env, device }). Starts the server, runs the load generator for warmup + duration seconds,
+ * kind: 'mjpgd' (or 'mjpgd-<transport>') | 'floor' | 'ustreamer' (with `ustreamer`: { bin, env }). `device`: the
+ * MJPEG V4L2 device the floor and ustreamer capture from (else the floor plays `framesDir` at `fps`). Starts the server, runs the load generator for warmup + duration seconds,
  * samples CPU (and perf cycles if `perf`) over exactly the measured window, stops the server, and
  * returns the figures (see README "Benchmark" for their meaning).
  */
-export async function runScenario({ kind, scenario, warmup, duration, bins, mjpgdCmd, mjpgdArgs, framesDir, fps, ustreamer = null, perf = false }) {
-  const server = await start(kind, { scenario, bins, mjpgdCmd, mjpgdArgs, framesDir, fps, ustreamer });
+export async function runScenario({ kind, scenario, warmup, duration, bins, mjpgdCmd, mjpgdArgs, framesDir, fps, device = null, ustreamer = null, perf = false }) {
+  const server = await start(kind, { scenario, bins, mjpgdCmd, mjpgdArgs, framesDir, fps, device, ustreamer });
   const pid = server.pid;
   try {
     await sleep(300); // let the source settle into its rhythm before anything is counted
