@@ -15,7 +15,7 @@ import { SCENARIOS, SLOW_RATE, selectScenarios } from './scenarios.mjs';
 import { budgetVerdict, costTable, serviceTable } from './report.mjs';
 import { chartSvg } from './chart.mjs';
 import { DEFAULT_IPC, runArm } from './arm.mjs';
-import { PEER_VIEWERS, runPeersBench } from './peers.mjs';
+import { PEER_VIEWERS, peersUstreamer, runPeersBench } from './peers.mjs';
 import { peersFigures, peersSummary, peersTable } from './peers-report.mjs';
 
 const USAGE = `usage: npm run bench -- [options]
@@ -160,6 +160,15 @@ async function main() {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'cli.js'))) fail('dist/ is missing: run `npm run build` first (npm run bench does)');
   say('building bench/native (floor, loadgen) ...');
   const bins = await buildNative();
+  // --peers: which ustreamer, before anything is recorded (a board without one is told at once).
+  let ustreamer = null;
+  if (opt.peers) {
+    try {
+      ustreamer = await peersUstreamer(opt);
+    } catch (e) {
+      fail(e.message, 1);
+    }
+  }
 
   // MJPGD_BENCH_NODE_FLAGS: V8/Node flags to try on mjpgd (e.g. "--max-semi-space-size=4").
   const nodeFlags = (process.env.MJPGD_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
@@ -183,10 +192,10 @@ async function main() {
   }
   // The floor plays the frames at the rate mjpgd's source really delivers (a camera may not do 30 fps).
   const floorFps = opt.device ? frames.fps : FPS;
-  say(`frames: ${frames.count} JPEGs recorded from mjpgd's own /stream (${frames.from}), mean ${(frames.meanBytes / 1024).toFixed(1)} KB (${(frames.minBytes / 1024).toFixed(1)}-${(frames.maxBytes / 1024).toFixed(1)} KB)${frames.recorded ? '' : ', cached'} in ${path.relative(ROOT, frames.dir)}${opt.device ? `; camera rate ${frames.fps} fps, the floor plays them at that rate` : ''}`);
+  say(`frames: ${frames.count} JPEGs recorded from mjpgd's own /stream (${frames.from}), mean ${(frames.meanBytes / 1024).toFixed(1)} KB (${(frames.minBytes / 1024).toFixed(1)}-${(frames.maxBytes / 1024).toFixed(1)} KB)${frames.recorded ? '' : ', cached'} in ${path.relative(ROOT, frames.dir)}${opt.device ? `; camera rate ${frames.fps} fps${opt.peers ? '' : ', the floor plays them at that rate'}` : ''}`);
 
   if (opt.arm) return mainArm(opt, { frames, bins, mach, started, say });
-  if (opt.peers) return mainPeers(opt, { frames, bins, mach, started, say, fps: floorFps, mjpgdCmd, mjpgdArgs });
+  if (opt.peers) return mainPeers(opt, { ustreamer, frames, bins, mach, started, say, fps: FPS, mjpgdCmd, mjpgdArgs });
 
   const perfInfo = await perfCyclesAvailable();
   say(`perf stat -e cycles: ${perfInfo.available ? 'available, counting mjpgd in the 1-viewer scenario' : `not available (${perfInfo.reason})`}`);
@@ -302,14 +311,8 @@ async function main() {
 }
 
 /** --peers: the floor, ustreamer and mjpgd on one MJPEG device (bench/peers.mjs); prints the table, writes the bench JSON. */
-async function mainPeers(opt, { frames, bins, mach, started, say, fps, mjpgdCmd, mjpgdArgs }) {
-  let run;
-  try {
-    run = await runPeersBench({ opt, frames, bins, fps, mjpgdCmd, mjpgdArgs, say });
-  } catch (e) {
-    if (e.usage) fail(e.message, 1);
-    throw e;
-  }
+async function mainPeers(opt, { ustreamer, frames, bins, mach, started, say, fps, mjpgdCmd, mjpgdArgs }) {
+  const run = await runPeersBench({ opt, ustreamer, frames, bins, fps, mjpgdCmd, mjpgdArgs, say });
   const figures = peersFigures(run.results);
   const summary = peersSummary(figures);
   const where = run.where === 'vm'

@@ -13,19 +13,27 @@ import { ensureUstreamer, installedUstreamer } from './ustreamer-fetch.mjs';
 export const PEER_VIEWERS = [1, 10];
 
 /**
- * Runs the peers set. opt: { device, viewers, warmup, duration, verbose }; frames: ensureFrames's set
+ * The ustreamer a peers run uses: with --device (a board), the installed one (an error saying how to
+ * install it if there is none); in the VM, Debian's package unpacked into bench/.build.
+ */
+export async function peersUstreamer(opt) {
+  if (!opt.device) return ensureUstreamer();
+  const ustreamer = await installedUstreamer();
+  if (!ustreamer) throw new Error('--device with --peers needs ustreamer installed (Debian: apt-get install ustreamer)');
+  return ustreamer;
+}
+
+/**
+ * Runs the peers set. opt: { device, viewers, warmup, duration, verbose }; ustreamer: peersUstreamer's; frames: ensureFrames's set
  * (played by the floor, and fed into v4l2loopback in the VM); bins: { floor, loadgen }; fps: the rate
  * the device runs at. Resolves { where, machine, ustreamer, feeder, results }.
  */
-export async function runPeersBench({ opt, frames, bins, fps, mjpgdCmd, mjpgdArgs, say }) {
+export async function runPeersBench({ opt, ustreamer, frames, bins, fps, mjpgdCmd, mjpgdArgs, say }) {
   if (opt.device) {
-    const ustreamer = await installedUstreamer();
-    if (!ustreamer) throw Object.assign(new Error('--device with --peers needs ustreamer installed (Debian: apt-get install ustreamer)'), { usage: true });
     say(`peers on ${opt.device}, here (no VM): ustreamer ${ustreamer.version ?? '?'} from ${ustreamer.bin}`);
     const results = await runPeers({ device: opt.device, viewers: opt.viewers, warmup: opt.warmup, duration: opt.duration, fps, bins, ustreamer, mjpgdCmd, mjpgdArgs: [...mjpgdArgs, '--format', 'mjpeg'], framesDir: frames.dir, say });
     return { where: 'host', machine: machine(), device: opt.device, ustreamer: { version: ustreamer.version, from: ustreamer.from }, feeder: null, results };
   }
-  const ustreamer = await ensureUstreamer();
   say(`ustreamer: ${ustreamer.from}, unpacked in ${path.relative(ROOT, path.dirname(ustreamer.bin))}`);
   const out = path.join(BUILD_DIR, 'peers', `guest-${process.pid}.json`);
   fs.mkdirSync(path.dirname(out), { recursive: true });

@@ -17,7 +17,7 @@ function freePort() {
 
 /** ustreamer's arguments: the device's own JPEGs passed through (HW encoder), 640x480 at `fps`, on 127.0.0.1. */
 export function ustreamerArgs({ device, fps, port, width = 640, height = 480 }) {
-  return ['--device', device, '--format', 'MJPEG', '--encoder', 'HW', '--resolution', `${width}x${height}`, '--desired-fps', String(fps),
+  return ['--device', device, '--format', 'MJPEG', '--encoder', 'HW', '--resolution', `${width}x${height}`, '--desired-fps', String(Math.round(fps)),
     '--host', '127.0.0.1', '--port', String(port), '--no-log-colors'];
 }
 
