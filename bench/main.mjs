@@ -319,7 +319,7 @@ async function mainPeers(opt, { ustreamer, frames, bins, mach, started, say, fps
     ? `in the test VM (qemu TCG, ${run.machine.cores} vCPUs, kernel ${run.kernel}, node ${run.node}), on v4l2loopback ${run.device} fed ${run.feeder.fps} fps (achieved ${run.feeder.achievedFps}) with ${run.feeder.frames} recorded JPEGs`
     : `on ${run.device}, this machine`;
   const notes = [
-    `Where: ${where}; the servers ran one after another in one ${run.where === 'vm' ? 'boot' : 'run'}; ustreamer: ${run.ustreamer.from} (--format MJPEG --encoder HW: the device's JPEGs passed through, as mjpgd does).`,
+    `Where: ${where}; the servers ran one after another in one ${run.where === 'vm' ? 'boot' : 'run'}; ustreamer: ${run.ustreamer.from} (--format MJPEG --encoder HW: the device's JPEGs passed through, as mjpgd does; no --desired-fps, so it runs at the device's rate).`,
     `All three capture from the same device: the floor (bench/native/floor.c --device) dequeues each MMAP buffer, copies its JPEG out once, requeues it and fans the copy out with one writev per viewer; ${run.where === 'vm' ? `the device carries the bench's ${frames.count} recorded JPEGs (mean ${(frames.meanBytes / 1024).toFixed(1)} KB)` : 'the camera\'s own JPEGs'}.`,
     'CPU: the server process\'s on-CPU time from /proc over the measured window (schedstat, else utime+stime), divided by the parts the C load generator received (us/frame).',
     ...(run.where === 'vm' ? ['TCG emulates the CPU: absolute figures are slow and noisy; compare the ratios within this run. The load generator shares the guest\'s CPUs.'] : []),

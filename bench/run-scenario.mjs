@@ -55,7 +55,7 @@ async function start(kind, { scenario, bins, mjpgdCmd, mjpgdArgs, framesDir, fps
     const source = device ? ['--device', device] : ['--fps', String(fps), '--frames', framesDir];
     return startServer(bins.floor, ['--port', '0', ...source], { ready: /^listening (\d+)/, name: 'floor' });
   }
-  if (kind === 'ustreamer') return startUstreamer(ustreamer, { device, fps });
+  if (kind === 'ustreamer') return startUstreamer(ustreamer, { device });
   const server = await startServer(mjpgdCmd[0], [...mjpgdCmd.slice(1), ...mjpgdArgs, '--host', '127.0.0.1', '--port', '0', '--max-clients', String(Math.max(200, scenario.clients + 50))], {
     ready: /listening on \S+:(\d+)/,
     name: 'mjpgd',

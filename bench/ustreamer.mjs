@@ -15,19 +15,22 @@ function freePort() {
   });
 }
 
-/** ustreamer's arguments: the device's own JPEGs passed through (HW encoder), 640x480 at `fps`, on 127.0.0.1. */
-export function ustreamerArgs({ device, fps, port, width = 640, height = 480 }) {
-  return ['--device', device, '--format', 'MJPEG', '--encoder', 'HW', '--resolution', `${width}x${height}`, '--desired-fps', String(Math.round(fps)),
-    '--host', '127.0.0.1', '--port', String(port), '--no-log-colors'];
+/**
+ * ustreamer's arguments: the device's own JPEGs passed through (HW encoder), 640x480, on 127.0.0.1, at the
+ * device's rate. No --desired-fps: on a device without a settable frame rate (v4l2loopback) ustreamer's own
+ * limiter turned a 30 fps feed into ~22 fps delivered; the floor and mjpgd get every frame too.
+ */
+export function ustreamerArgs({ device, port, width = 640, height = 480 }) {
+  return ['--device', device, '--format', 'MJPEG', '--encoder', 'HW', '--resolution', `${width}x${height}`, '--host', '127.0.0.1', '--port', String(port), '--no-log-colors'];
 }
 
 /**
  * Starts `ustreamer` ({ bin, env } from ustreamer-fetch.mjs) on `device`; resolves once it listens and
  * its device is online (it opens the device after it listens).
  */
-export async function startUstreamer(ustreamer, { device, fps, timeoutMs = 15000 }) {
+export async function startUstreamer(ustreamer, { device, timeoutMs = 15000 }) {
   const port = await freePort();
-  const server = await startServer(ustreamer.bin, ustreamerArgs({ device, fps, port }), {
+  const server = await startServer(ustreamer.bin, ustreamerArgs({ device, port }), {
     ready: /Listening HTTP on \[[^\]]*\]:(\d+)/,
     name: 'ustreamer',
     env: ustreamer.env,
