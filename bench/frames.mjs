@@ -58,7 +58,7 @@ export function recordStream(url, count, { timeoutMs = 15000 } = {}) {
 }
 
 /** Waits until mjpgd's camera is online; throws with mjpgd's own reason if it stays offline. */
-async function waitOnline(port, timeoutMs = 5000) {
+export async function waitOnline(port, timeoutMs = 5000) {
   const until = performance.now() + timeoutMs;
   for (;;) {
     const cam = (await getJson(`http://127.0.0.1:${port}/state`)).cameras?.[0];

@@ -15,6 +15,8 @@ import { SCENARIOS, SLOW_RATE, selectScenarios } from './scenarios.mjs';
 import { budgetVerdict, costTable, serviceTable } from './report.mjs';
 import { chartSvg } from './chart.mjs';
 import { DEFAULT_IPC, runArm } from './arm.mjs';
+import { PEER_VIEWERS, peersUstreamer, runPeersBench } from './peers.mjs';
+import { peersFigures, peersSummary, peersTable } from './peers-report.mjs';
 
 const USAGE = `usage: npm run bench -- [options]
 
@@ -33,7 +35,10 @@ const USAGE = `usage: npm run bench -- [options]
                       TCG), costed in counted instructions; 0, 1 and 10 viewers (README "ARM figure")
   --ipc X             instructions per cycle assumed for the ARM line (default ${DEFAULT_IPC}; range shown: 1.0-0.5)
   --arm-cpu NAME      qemu CPU model of the ARM guest (default cortex-a7)
-  --verbose           with --arm: show the guest's console
+  --peers             the peers instead: the C floor, ustreamer (Debian's package) and mjpgd one after another
+                      on one v4l2loopback MJPEG device in the test VM (test/vm, one boot), at ${PEER_VIEWERS.join(' and ')}
+                      viewers, ${'~'}5 s each; with --device, on that camera here (ustreamer must be installed)
+  --verbose           with --arm or --peers: show the guest's console
   --json FILE         where to write the JSON (default bench/results/bench-<date>.json; the .svg and
                       .txt land next to it)
   --help`;
@@ -60,6 +65,7 @@ function options() {
         transports: { type: 'string' },
         json: { type: 'string' },
         arm: { type: 'boolean' },
+        peers: { type: 'boolean' },
         ipc: { type: 'string' },
         'arm-cpu': { type: 'string' },
         verbose: { type: 'boolean' },
@@ -89,6 +95,10 @@ function options() {
     fail(e.message);
   }
   const short = v.quick || v.smoke;
+  if (v.peers) {
+    const clash = ['arm', 'pattern', 'transports', 'scenario', 'clients'].filter((k) => v[k] != null);
+    if (clash.length) fail(`--peers runs mjpgd's default transport at ${PEER_VIEWERS.join(' and ')} viewers on a V4L2 device; it does not take ${clash.map((k) => `--${k}`).join(', ')}`);
+  }
   const transports = (v.transports ?? (uwsLoads() ? 'node,uws' : 'node')).split(',').map((t) => t.trim()).filter(Boolean);
   for (const t of transports) if (!['node', 'uws'].includes(t)) fail(`--transports: unknown ${t}; allowed: node, uws`);
   if (transports.includes('uws') && !uwsLoads()) fail(`--transports uws: uWebSockets.js does not load on Node ${process.version}`);
@@ -98,12 +108,14 @@ function options() {
     quick: !!v.quick,
     smoke: !!v.smoke,
     scenarios,
-    duration: num('duration', 0.5, 3600) ?? (v.smoke ? 1 : short ? 2 : 10),
-    warmup: num('warmup', 0.2, 600) ?? (v.smoke ? 0.5 : short ? 1 : 2),
+    duration: num('duration', 0.5, 3600) ?? (v.smoke ? 1 : v.peers ? (v.quick ? 3 : 5) : short ? 2 : 10),
+    warmup: num('warmup', 0.2, 600) ?? (v.smoke ? (v.peers ? 1 : 0.5) : v.peers ? (v.quick ? 1 : 2) : short ? 1 : 2),
     quality,
     device: v.device ?? null,
     json: v.json ?? null,
     arm: !!v.arm,
+    peers: !!v.peers,
+    viewers: v.smoke ? PEER_VIEWERS.slice(0, 1) : PEER_VIEWERS,
     ipc: num('ipc', 0.05, 4) ?? DEFAULT_IPC,
     armCpu: v['arm-cpu'] ?? 'cortex-a7',
     verbose: !!v.verbose,
@@ -148,6 +160,15 @@ async function main() {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'cli.js'))) fail('dist/ is missing: run `npm run build` first (npm run bench does)');
   say('building bench/native (floor, loadgen) ...');
   const bins = await buildNative();
+  // --peers: which ustreamer, before anything is recorded (a board without one is told at once).
+  let ustreamer = null;
+  if (opt.peers) {
+    try {
+      ustreamer = await peersUstreamer(opt);
+    } catch (e) {
+      fail(e.message, 1);
+    }
+  }
 
   // MJPGD_BENCH_NODE_FLAGS: V8/Node flags to try on mjpgd (e.g. "--max-semi-space-size=4").
   const nodeFlags = (process.env.MJPGD_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
@@ -171,9 +192,10 @@ async function main() {
   }
   // The floor plays the frames at the rate mjpgd's source really delivers (a camera may not do 30 fps).
   const floorFps = opt.device ? frames.fps : FPS;
-  say(`frames: ${frames.count} JPEGs recorded from mjpgd's own /stream (${frames.from}), mean ${(frames.meanBytes / 1024).toFixed(1)} KB (${(frames.minBytes / 1024).toFixed(1)}-${(frames.maxBytes / 1024).toFixed(1)} KB)${frames.recorded ? '' : ', cached'} in ${path.relative(ROOT, frames.dir)}${opt.device ? `; camera rate ${frames.fps} fps, the floor plays them at that rate` : ''}`);
+  say(`frames: ${frames.count} JPEGs recorded from mjpgd's own /stream (${frames.from}), mean ${(frames.meanBytes / 1024).toFixed(1)} KB (${(frames.minBytes / 1024).toFixed(1)}-${(frames.maxBytes / 1024).toFixed(1)} KB)${frames.recorded ? '' : ', cached'} in ${path.relative(ROOT, frames.dir)}${opt.device ? `; camera rate ${frames.fps} fps${opt.peers ? '' : ', the floor plays them at that rate'}` : ''}`);
 
   if (opt.arm) return mainArm(opt, { frames, bins, mach, started, say });
+  if (opt.peers) return mainPeers(opt, { ustreamer, frames, bins, mach, started, say, fps: FPS, mjpgdCmd, mjpgdArgs });
 
   const perfInfo = await perfCyclesAvailable();
   say(`perf stat -e cycles: ${perfInfo.available ? 'available, counting mjpgd in the 1-viewer scenario' : `not available (${perfInfo.reason})`}`);
@@ -285,6 +307,47 @@ async function main() {
   fs.writeFileSync(`${base}.svg`, chartSvg(results, { title: `mjpgd vs C floor, 640x480 @ ${FPS} fps, ${(frames.meanBytes / 1024).toFixed(0)} KB frames (${mach.arch}, ${mach.cores} cores)` }));
   fs.writeFileSync(`${base}.txt`, out.trimStart() + '\n');
   say(`\nwrote ${path.relative(process.cwd(), jsonPath)}, ${path.relative(process.cwd(), `${base}.svg`)}, ${path.relative(process.cwd(), `${base}.txt`)} (${report.elapsedS} s)`);
+  if (problems.length) process.exit(1);
+}
+
+/** --peers: the floor, ustreamer and mjpgd on one MJPEG device (bench/peers.mjs); prints the table, writes the bench JSON. */
+async function mainPeers(opt, { ustreamer, frames, bins, mach, started, say, fps, mjpgdCmd, mjpgdArgs }) {
+  const run = await runPeersBench({ opt, ustreamer, frames, bins, fps, mjpgdCmd, mjpgdArgs, say });
+  const figures = peersFigures(run.results);
+  const summary = peersSummary(figures);
+  const where = run.where === 'vm'
+    ? `in the test VM (qemu TCG, ${run.machine.cores} vCPUs, kernel ${run.kernel}, node ${run.node}), on v4l2loopback ${run.device} fed ${run.feeder.fps} fps (achieved ${run.feeder.achievedFps}) with ${run.feeder.frames} recorded JPEGs`
+    : `on ${run.device}, this machine`;
+  const notes = [
+    `Where: ${where}; the servers ran one after another in one ${run.where === 'vm' ? 'boot' : 'run'}; ustreamer: ${run.ustreamer.from} (--format MJPEG --encoder HW: the device's JPEGs passed through, as mjpgd does; no --desired-fps, so it runs at the device's rate).`,
+    `All three capture from the same device: the floor (bench/native/floor.c --device) dequeues each MMAP buffer, copies its JPEG out once, requeues it and fans the copy out with one writev per viewer; ${run.where === 'vm' ? `the device carries the bench's ${frames.count} recorded JPEGs (mean ${(frames.meanBytes / 1024).toFixed(1)} KB)` : 'the camera\'s own JPEGs'}.`,
+    'CPU: the server process\'s on-CPU time from /proc over the measured window (schedstat, else utime+stime), divided by the parts the C load generator received (us/frame).',
+    ...(run.where === 'vm' ? ['TCG emulates the CPU: absolute figures are slow and noisy; compare the ratios within this run. The load generator shares the guest\'s CPUs.'] : []),
+  ];
+  const problems = [];
+  for (const r of run.results) {
+    if (r.parts === 0) problems.push(`${r.server} delivered no frames to ${r.clients} viewers`);
+    if (r.load.badParts) problems.push(`${r.server} sent ${r.load.badParts} malformed parts to ${r.clients} viewers`);
+    if (r.load.failed) problems.push(`${r.load.failed} viewers of ${r.server} failed (${r.clients} viewers)`);
+    if (r.server === 'mjpgd' && r.exit.code !== 0) problems.push(`mjpgd exited with ${r.exit.signal ?? `code ${r.exit.code}`} on SIGTERM (${r.clients} viewers)`);
+  }
+  const out = ['', 'Peers: server CPU per delivered frame; ratios = mjpgd / this server, same run', peersTable(figures), '', ...summary, '', ...notes.map((s) => `Note: ${s}`), ...problems.map((p) => `PROBLEM: ${p}`)].join('\n');
+  say(out);
+  const jsonPath = path.resolve(opt.json ?? path.join(BENCH_DIR, 'results', `bench-peers-${stamp()}.json`));
+  fs.mkdirSync(path.dirname(jsonPath), { recursive: true });
+  const report = {
+    ...reportHead(mach),
+    options: { peers: true, quick: opt.quick, smoke: opt.smoke, duration: opt.duration, warmup: opt.warmup, width: 640, height: 480, fps, device: opt.device, viewers: opt.viewers },
+    frames: { count: frames.count, meanBytes: frames.meanBytes, minBytes: frames.minBytes, maxBytes: frames.maxBytes, from: frames.from },
+    peers: { where: run.where, machine: run.machine, kernel: run.kernel ?? null, node: run.node ?? process.version, device: run.device, ustreamer: run.ustreamer, feeder: run.feeder, figures, summary },
+    results: run.results,
+    notes,
+    problems,
+    elapsedS: Math.round((Date.now() - started) / 100) / 10,
+  };
+  fs.writeFileSync(jsonPath, JSON.stringify(report, null, 2) + '\n');
+  fs.writeFileSync(jsonPath.replace(/\.json$/, '.txt'), out.trimStart() + '\n');
+  say(`\nwrote ${path.relative(process.cwd(), jsonPath)} (${report.elapsedS} s)`);
   if (problems.length) process.exit(1);
 }
 

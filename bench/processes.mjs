@@ -14,12 +14,12 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 }
 
 /**
- * Spawns cmd and resolves once a line of its output matches `ready` (first group = port), with the
+ * Spawns cmd (with `env` added to ours) and resolves once a line of its output matches `ready` (first group = port), with the
  * running process: { child, pid, port, output(), onLine(fn), exited, stop() }. Rejects with the
  * process's output if it exits first or is not ready within timeoutMs.
  */
-export function startServer(cmd, args, { ready, timeoutMs = 15000, name = cmd } = {}) {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startServer(cmd, args, { ready, timeoutMs = 15000, name = cmd, env = null } = {}) {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ? { ...process.env, ...env } : process.env });
   live.add(child);
   let output = '';
   const lineListeners = new Set();
@@ -91,10 +91,10 @@ export function startServer(cmd, args, { ready, timeoutMs = 15000, name = cmd } 
   });
 }
 
-/** Runs cmd to completion; resolves { code, signal, stdout, stderr }. SIGKILL after timeoutMs. */
-export function runToEnd(cmd, args, { timeoutMs = 60000 } = {}) {
+/** Runs cmd to completion (in `cwd`, with `env`); resolves { code, signal, stdout, stderr }. SIGKILL after timeoutMs. */
+export function runToEnd(cmd, args, { timeoutMs = 60000, cwd, env } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd, env });
     live.add(child);
     let stdout = '';
     let stderr = '';

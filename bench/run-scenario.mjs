@@ -1,9 +1,11 @@
 // Runs one server (mjpgd or the C floor) under one scenario's load and measures it.
+import { waitOnline } from './frames.mjs';
 import { getJson } from './http-json.mjs';
 import { cpuDelta, cpuSample, memory } from './procfs.mjs';
 import { runToEnd, sleep, startServer } from './processes.mjs';
 import { startPerfCycles } from './perf.mjs';
 import { SLOW_RATE } from './scenarios.mjs';
+import { startUstreamer, ustreamerCounters } from './ustreamer.mjs';
 
 /** The floor prints one JSON line of totals per SIGUSR1. */
 function floorSnapshot(server) {
@@ -26,6 +28,7 @@ function floorSnapshot(server) {
 
 /** Server-side counters at one instant, in one shape for both servers. */
 async function counters(kind, server) {
+  if (kind === 'ustreamer') return ustreamerCounters(server);
   if (kind === 'floor') {
     const s = await floorSnapshot(server);
     return { framesOut: s.frames_ticked, partsSent: s.parts_sent, skipped: s.parts_skipped, bytesSent: s.bytes_sent, bytesCopied: 0, dropped: s.ticks_missed, selfCpuUs: s.cpu_us };
@@ -46,19 +49,34 @@ async function counters(kind, server) {
 const diff = (a, b) => Object.fromEntries(Object.keys(a).map((k) => [k, a[k] == null || b[k] == null ? null : b[k] - a[k]]));
 const round = (x, d = 1) => (x == null || !Number.isFinite(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
 
+/** Starts the server of `kind` for `scenario`; resolves once it listens (its port in .port) and its source is online. */
+async function start(kind, { scenario, bins, mjpgdCmd, mjpgdArgs, framesDir, fps, device, ustreamer }) {
+  if (kind === 'floor') {
+    const source = device ? ['--device', device] : ['--fps', String(fps), '--frames', framesDir];
+    return startServer(bins.floor, ['--port', '0', ...source], { ready: /^listening (\d+)/, name: 'floor' });
+  }
+  if (kind === 'ustreamer') return startUstreamer(ustreamer, { device });
+  const server = await startServer(mjpgdCmd[0], [...mjpgdCmd.slice(1), ...mjpgdArgs, '--host', '127.0.0.1', '--port', '0', '--max-clients', String(Math.max(200, scenario.clients + 50))], {
+    ready: /listening on \S+:(\d+)/,
+    name: 'mjpgd',
+  });
+  try {
+    await waitOnline(server.port, 15000); // a camera opens after mjpgd listens
+  } catch (e) {
+    await server.stop();
+    throw e;
+  }
+  return server;
+}
+
 /**
- * kind: 'mjpgd' | 'floor'. Starts the server, runs the load generator for warmup + duration seconds,
+ * kind: 'mjpgd' (or 'mjpgd-<transport>') | 'floor' | 'ustreamer' (with `ustreamer`: { bin, env }). `device`: the
+ * MJPEG V4L2 device the floor and ustreamer capture from (else the floor plays `framesDir` at `fps`). Starts the server, runs the load generator for warmup + duration seconds,
  * samples CPU (and perf cycles if `perf`) over exactly the measured window, stops the server, and
  * returns the figures (see README "Benchmark" for their meaning).
  */
-export async function runScenario({ kind, scenario, warmup, duration, bins, mjpgdCmd, mjpgdArgs, framesDir, fps, perf = false }) {
-  const server =
-    kind === 'floor'
-      ? await startServer(bins.floor, ['--port', '0', '--fps', String(fps), '--frames', framesDir], { ready: /^listening (\d+)/, name: 'floor' })
-      : await startServer(mjpgdCmd[0], [...mjpgdCmd.slice(1), ...mjpgdArgs, '--host', '127.0.0.1', '--port', '0', '--max-clients', String(Math.max(200, scenario.clients + 50))], {
-          ready: /listening on \S+:(\d+)/,
-          name: 'mjpgd',
-        });
+export async function runScenario({ kind, scenario, warmup, duration, bins, mjpgdCmd, mjpgdArgs, framesDir, fps, device = null, ustreamer = null, perf = false }) {
+  const server = await start(kind, { scenario, bins, mjpgdCmd, mjpgdArgs, framesDir, fps, device, ustreamer });
   const pid = server.pid;
   try {
     await sleep(300); // let the source settle into its rhythm before anything is counted

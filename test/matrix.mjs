@@ -14,7 +14,7 @@ const TEST = path.dirname(fileURLToPath(import.meta.url));
 const CACHE = process.env.MJPGD_NODE_CACHE || path.join(os.homedir(), '.cache', 'mjpgd-node');
 
 /** Suites that don't start a server, or test things no Node version or transport changes. */
-const ONCE = new Set(['cli', 'config', 'bench', 'viewer', 'client-parser', 'package', 'service', 'arm-smoke', 'arm-bench', 'setup']);
+const ONCE = new Set(['cli', 'config', 'bench', 'viewer', 'client-parser', 'package', 'service', 'arm-smoke', 'arm-bench', 'peers-bench', 'setup']);
 
 function nodeBinary(major) {
   if (process.versions.node.split('.')[0] === String(major)) return process.execPath;

@@ -3,9 +3,12 @@
  * The least work a native server can do to fan one MJPEG stream out to many viewers: frames are
  * preloaded, each tick writes one part per ready client with a single writev, non-blocking sockets,
  * one frame in flight per client (busy clients skip). mjpgd's figures are reported as ratios to this.
+ * With --device it is the capture floor instead: each frame an MJPEG V4L2 device hands over (MMAP
+ * buffers) is copied out once, the buffer requeued at once, and the copy fanned out the same way.
  *
  * Build: gcc -O2 -Wall -Wextra -o floor floor.c
- * Usage: floor --port P --fps F --frames DIR [--duration SEC] [--host IPV4 (127.0.0.1)]
+ * Usage: floor --port P (--fps F --frames DIR | --device /dev/videoN [--width W --height H])
+ *              [--duration SEC] [--host IPV4 (127.0.0.1)]
  * Prints "listening <port>" when ready, one JSON line of totals on SIGTERM/SIGINT/duration end, and a
  * snapshot line of the same totals ("final":false) on each SIGUSR1.
  */
@@ -22,7 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <linux/videodev2.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -42,7 +48,8 @@ static const char PART_TAIL[] = "\r\n";
 
 struct frame {
     unsigned char *data;
-    size_t len;
+    size_t len, cap;
+    int refs; /* clients with a part of this frame still pending (a captured frame's copy is reused only at 0) */
 };
 
 struct client {
@@ -56,6 +63,7 @@ struct client {
      * so a client never depends on a per-tick buffer that the next tick overwrites. */
     int pending;
     int pending_part; /* pending output is a part (not the response head) */
+    struct frame *held; /* the frame of the part being sent, until it is all written */
     struct iovec iov[3];
     int iov_first, iov_cnt;
     char hdr[128];
@@ -141,7 +149,13 @@ static void set_events(struct client *c, uint32_t ev) {
     epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &e);
 }
 
+static void release_frame(struct client *c) {
+    if (c->held) c->held->refs--;
+    c->held = NULL;
+}
+
 static void drop_client(struct client *c) {
+    release_frame(c);
     close(c->fd); /* also removes it from epoll */
     by_fd[c->fd] = NULL;
     all[c->idx] = all[--n_clients];
@@ -176,6 +190,7 @@ static int send_or_park(struct client *c) {
     }
     if (r == 0) {
         if (c->pending_part) st.parts_sent++;
+        release_frame(c);
         if (c->pending) set_events(c, EPOLLIN | EPOLLRDHUP); /* was parked: stop watching EPOLLOUT */
         c->pending = 0;
         return 0;
@@ -277,8 +292,126 @@ static void on_tick(const struct frame *f) {
         c->iov_first = 0;
         c->iov_cnt = 3;
         c->pending_part = 1;
+        c->held = (struct frame *)f;
+        c->held->refs++;
         send_or_park(c);
     }
+}
+
+/* --- capture (--device): MJPEG frames from a V4L2 device ----------------------------------- */
+
+#define CAM_BUFFERS 4
+#define POOL_MAX 64
+static int cam_fd = -1;
+static struct { void *p; size_t len; } cam_buf[CAM_BUFFERS];
+static int cam_n;
+static struct frame pool[POOL_MAX]; /* copies of captured frames; one is reused once no client holds it */
+static int pool_n;
+static uint64_t frames_bad; /* dequeued buffers with no whole JPEG in them */
+
+/* The length of the JPEG at the start of p (up to its EOI marker), or 0 if there is no whole one.
+ * bytesused can't be trusted: v4l2loopback's first frame claims the whole buffer. */
+static size_t jpeg_len(const unsigned char *p, size_t n) {
+    if (n < 4 || p[0] != 0xFF || p[1] != 0xD8) return 0;
+    size_t i = 2;
+    while (i + 2 <= n) {
+        if (p[i] != 0xFF) return 0;
+        unsigned m = p[i + 1];
+        if (m == 0xFF) { i++; continue; } /* fill byte */
+        if (m == 0xD9) return i + 2;
+        if (m == 0x01 || (m >= 0xD0 && m <= 0xD7)) { i += 2; continue; }
+        if (i + 4 > n) return 0;
+        size_t seg = ((size_t)p[i + 2] << 8) | p[i + 3];
+        i += 2 + seg;
+        if (m != 0xDA) continue;
+        /* Entropy-coded data: a marker is 0xFF followed by neither 0x00 (stuffing) nor RSTn. */
+        while (i + 1 < n && !(p[i] == 0xFF && p[i + 1] != 0x00 && !(p[i + 1] >= 0xD0 && p[i + 1] <= 0xD7))) i++;
+    }
+    return 0;
+}
+
+static void xioctl(unsigned long req, void *arg, const char *what) {
+    while (ioctl(cam_fd, req, arg) < 0) {
+        if (errno == EINTR) continue;
+        die(what);
+    }
+}
+
+/* Opens dev for MJPEG at w x h with CAM_BUFFERS MMAP buffers, all queued, streaming. */
+static void cam_open(const char *dev, unsigned w, unsigned h) {
+    cam_fd = open(dev, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (cam_fd < 0) die(dev);
+    struct v4l2_format fmt = {.type = V4L2_BUF_TYPE_VIDEO_CAPTURE};
+    fmt.fmt.pix.width = w;
+    fmt.fmt.pix.height = h;
+    fmt.fmt.pix.pixelformat = V4L2_PIX_FMT_MJPEG;
+    fmt.fmt.pix.field = V4L2_FIELD_ANY;
+    xioctl(VIDIOC_S_FMT, &fmt, "VIDIOC_S_FMT");
+    if (fmt.fmt.pix.pixelformat != V4L2_PIX_FMT_MJPEG && fmt.fmt.pix.pixelformat != V4L2_PIX_FMT_JPEG) {
+        fprintf(stderr, "floor: %s offers no MJPEG\n", dev);
+        exit(1);
+    }
+    struct v4l2_requestbuffers rb = {.count = CAM_BUFFERS, .type = V4L2_BUF_TYPE_VIDEO_CAPTURE, .memory = V4L2_MEMORY_MMAP};
+    xioctl(VIDIOC_REQBUFS, &rb, "VIDIOC_REQBUFS");
+    cam_n = rb.count < CAM_BUFFERS ? (int)rb.count : CAM_BUFFERS;
+    if (cam_n < 1) {
+        fprintf(stderr, "floor: %s gave no buffers\n", dev);
+        exit(1);
+    }
+    for (int i = 0; i < cam_n; i++) {
+        struct v4l2_buffer b = {.type = V4L2_BUF_TYPE_VIDEO_CAPTURE, .memory = V4L2_MEMORY_MMAP, .index = (unsigned)i};
+        xioctl(VIDIOC_QUERYBUF, &b, "VIDIOC_QUERYBUF");
+        cam_buf[i].len = b.length;
+        cam_buf[i].p = mmap(NULL, b.length, PROT_READ, MAP_SHARED, cam_fd, b.m.offset);
+        if (cam_buf[i].p == MAP_FAILED) die("mmap");
+        xioctl(VIDIOC_QBUF, &b, "VIDIOC_QBUF");
+    }
+    int type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+    xioctl(VIDIOC_STREAMON, &type, "VIDIOC_STREAMON");
+}
+
+/* A pool frame no client holds (the pool grows while every one is held), or NULL when all are. */
+static struct frame *pool_free(void) {
+    for (int i = 0; i < pool_n; i++)
+        if (pool[i].refs == 0) return &pool[i];
+    return pool_n < POOL_MAX ? &pool[pool_n++] : NULL;
+}
+
+/* Dequeues one buffer, copies its JPEG out, requeues it. Returns 0 when no buffer was ready, else 1 with
+ * *out = the copy (NULL if the buffer held no whole JPEG, or every copy is still held by a viewer). */
+static int cam_take(struct frame **out) {
+    struct v4l2_buffer b = {.type = V4L2_BUF_TYPE_VIDEO_CAPTURE, .memory = V4L2_MEMORY_MMAP};
+    *out = NULL;
+    if (ioctl(cam_fd, VIDIOC_DQBUF, &b) < 0) {
+        if (errno == EAGAIN || errno == EINTR) return 0;
+        die("VIDIOC_DQBUF");
+    }
+    size_t used = b.bytesused && b.bytesused <= cam_buf[b.index].len ? b.bytesused : cam_buf[b.index].len;
+    size_t len = jpeg_len(cam_buf[b.index].p, used);
+    struct frame *f = len ? pool_free() : NULL;
+    if (f) {
+        if (f->cap < len) {
+            free(f->data);
+            f->cap = len;
+            f->data = malloc(len);
+            if (!f->data) die("malloc");
+        }
+        memcpy(f->data, cam_buf[b.index].p, len);
+        f->len = len;
+    }
+    xioctl(VIDIOC_QBUF, &b, "VIDIOC_QBUF");
+    if (!f) frames_bad++;
+    *out = f;
+    return 1;
+}
+
+/* Watches the device with epoll again. v4l2loopback's poll registers its wait queue only when no frame
+ * is ready, and epoll asks a file's poll with a queue only when the fd is added: re-adding it once the
+ * device is drained is what keeps the wake-ups coming (a videobuf2 driver, UVC say, would not need it). */
+static void cam_watch(void) {
+    epoll_ctl(epfd, EPOLL_CTL_DEL, cam_fd, NULL);
+    struct epoll_event e = {.events = EPOLLIN, .data.fd = cam_fd};
+    if (epoll_ctl(epfd, EPOLL_CTL_ADD, cam_fd, &e) < 0) die("epoll_ctl camera");
 }
 
 /* One JSON line of totals since start. final=0 is a SIGUSR1 snapshot: the driver takes two and subtracts
@@ -291,25 +424,28 @@ static void print_stats(uint64_t t0, int final) {
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
     printf("{\"final\":%s,\"clients\":%d,\"clients_max\":%llu,\"frames_ticked\":%llu,\"ticks_missed\":%llu,"
            "\"parts_sent\":%llu,\"parts_skipped\":%llu,\"bytes_sent\":%llu,\"cpu_user_us\":%lld,"
-           "\"cpu_sys_us\":%lld,\"cpu_us\":%lld,\"wall_us\":%llu}\n",
+           "\"cpu_sys_us\":%lld,\"cpu_us\":%lld,\"wall_us\":%llu,\"frames_bad\":%llu}\n",
            final ? "true" : "false", n_clients, (unsigned long long)st.clients_max,
            (unsigned long long)st.frames_ticked, (unsigned long long)st.ticks_missed,
            (unsigned long long)st.parts_sent, (unsigned long long)st.parts_skipped,
            (unsigned long long)st.bytes_sent, (long long)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec,
            (long long)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec,
-           (long long)cpu.tv_sec * 1000000 + cpu.tv_nsec / 1000, (unsigned long long)wall);
+           (long long)cpu.tv_sec * 1000000 + cpu.tv_nsec / 1000, (unsigned long long)wall,
+           (unsigned long long)frames_bad);
     fflush(stdout);
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: floor --port P --fps F --frames DIR [--duration SEC] [--host IPV4]\n");
+    fprintf(stderr, "usage: floor --port P (--fps F --frames DIR | --device /dev/videoN [--width W --height H])\n"
+                    "             [--duration SEC] [--host IPV4]\n");
     exit(2);
 }
 
 int main(int argc, char **argv) {
     int port = -1;
     double fps = 0, duration = 0;
-    const char *dir = NULL, *host = "127.0.0.1";
+    const char *dir = NULL, *host = "127.0.0.1", *device = NULL;
+    unsigned width = 640, height = 480;
     for (int i = 1; i < argc; i++) {
         if (i + 1 >= argc) usage();
         if (!strcmp(argv[i], "--port")) port = atoi(argv[++i]);
@@ -317,12 +453,16 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--frames")) dir = argv[++i];
         else if (!strcmp(argv[i], "--duration")) duration = atof(argv[++i]);
         else if (!strcmp(argv[i], "--host")) host = argv[++i];
+        else if (!strcmp(argv[i], "--device")) device = argv[++i];
+        else if (!strcmp(argv[i], "--width")) width = (unsigned)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--height")) height = (unsigned)atoi(argv[++i]);
         else usage();
     }
-    if (port < 0 || port > 65535 || fps <= 0 || !dir) usage();
+    if (port < 0 || port > 65535 || (device ? (dir != NULL) : (fps <= 0 || !dir))) usage();
 
-    int n_frames;
-    struct frame *frames = load_frames(dir, &n_frames);
+    int n_frames = 0;
+    struct frame *frames = device ? NULL : load_frames(dir, &n_frames);
+    if (device) cam_open(device, width, height);
 
     /* Many viewers need many fds. */
     struct rlimit rl;
@@ -357,12 +497,15 @@ int main(int argc, char **argv) {
     socklen_t alen = sizeof addr;
     getsockname(lfd, (struct sockaddr *)&addr, &alen); /* --port 0 picks a free port */
 
-    int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    if (tfd < 0) die("timerfd_create");
-    long long period_ns = (long long)(1e9 / fps);
-    struct itimerspec its = {.it_interval = {period_ns / 1000000000, period_ns % 1000000000},
-                             .it_value = {period_ns / 1000000000, period_ns % 1000000000}};
-    timerfd_settime(tfd, 0, &its, NULL);
+    int tfd = -1; /* the frame clock, when playing files; a device brings its own */
+    if (!device) {
+        tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+        if (tfd < 0) die("timerfd_create");
+        long long period_ns = (long long)(1e9 / fps);
+        struct itimerspec its = {.it_interval = {period_ns / 1000000000, period_ns % 1000000000},
+                                 .it_value = {period_ns / 1000000000, period_ns % 1000000000}};
+        timerfd_settime(tfd, 0, &its, NULL);
+    }
 
     int dfd = -1;
     if (duration > 0) {
@@ -374,8 +517,8 @@ int main(int argc, char **argv) {
 
     epfd = epoll_create1(EPOLL_CLOEXEC);
     if (epfd < 0) die("epoll_create1");
-    int special[] = {lfd, tfd, sfd, dfd};
-    for (int i = 0; i < 4; i++) {
+    int special[] = {lfd, tfd, sfd, dfd, cam_fd};
+    for (int i = 0; i < 5; i++) {
         if (special[i] < 0) continue;
         struct epoll_event e = {.events = EPOLLIN, .data.fd = special[i]};
         epoll_ctl(epfd, EPOLL_CTL_ADD, special[i], &e);
@@ -398,6 +541,11 @@ int main(int argc, char **argv) {
             uint32_t ev = evs[i].events;
             if (fd == lfd) {
                 on_accept(lfd);
+            } else if (fd == cam_fd) {
+                struct frame *f;
+                while (cam_take(&f))
+                    if (f) on_tick(f);
+                cam_watch();
             } else if (fd == tfd) {
                 uint64_t exp;
                 if (read(tfd, &exp, sizeof exp) == sizeof exp && exp > 0) {
@@ -429,5 +577,6 @@ int main(int argc, char **argv) {
     print_stats(t0, 1);
     for (int i = 0; i < n_frames; i++) free(frames[i].data); /* keeps leak checkers quiet */
     free(frames);
+    for (int i = 0; i < pool_n; i++) free(pool[i].data);
     return 0;
 }

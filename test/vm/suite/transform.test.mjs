@@ -2,14 +2,13 @@
 // (v4l2loopback serves the JPEGs written to it): a rotated viewer's parts are exactly the DCT-domain
 // turn of a written frame, beside a plain viewer that gets the written frames untouched.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import { jpegSize } from '../../helpers/jpeg.mjs';
 import { readStream } from '../../helpers/multipart.mjs';
 import { ROOT, startMjpgd } from '../../helpers/server.mjs';
 import { until } from './wait.mjs';
+import { loopbackWriter } from '../loopback-writer.mjs';
 
 const require = createRequire(import.meta.url);
 const native = require(`${ROOT}/native/binding.js`);
@@ -21,13 +20,9 @@ assert.ok(DEVICE, 'run inside the VM (six v4l2loopback devices): node test/vm/ru
 test('MJPEG passthrough: ?rotate=180 parts are the written frames turned in the DCT domain; two such viewers cost one transform per frame', async () => {
   const frames = Array.from({ length: 3 }, (_, k) => native.renderOfflineJpeg(640, 480, `ROTATE ${k}`, `frame ${k}: top left`));
   const turned = frames.map((f) => native.transformJpeg(f, 'rotate180'));
-  const r = spawnSync('v4l2-ctl', ['-d', DEVICE, '-c', 'keep_format=1', '--set-fmt-video-out=width=640,height=480,pixelformat=MJPG']);
-  assert.equal(r.status, 0, `v4l2-ctl: ${r.stderr}`);
-  const fd = fs.openSync(DEVICE, 'w');
-  let i = 0;
   // 10 fps: v4l2loopback may overwrite a buffer a reader still holds (see DESIGN §7); at this rate
   // its 8 buffers give the emulated machine most of a second per frame before that can happen.
-  const timer = setInterval(() => fs.writeSync(fd, frames[i++ % frames.length]), 100);
+  const writer = loopbackWriter(DEVICE, frames, 10);
   let server;
   try {
     server = await startMjpgd(['--device', DEVICE, '--format', 'mjpeg', '--width', '640', '--height', '480', '--fps', '10']);
@@ -52,8 +47,7 @@ test('MJPEG passthrough: ?rotate=180 parts are the written frames turned in the 
     assert.ok(t.computed >= 6 && t.computed <= cam.stream.framesPublished, `rotate180 turned ${t.computed} times for ${cam.stream.framesPublished} frames`);
     console.log(`# passthrough rotate180: ${t.computed} transforms for ${cam.stream.framesPublished} frames and 2 viewers; rotate90 ${cam.transforms.rotate90.computed}`);
   } finally {
-    clearInterval(timer);
     if (server) await server.stop();
-    fs.closeSync(fd);
+    writer.close();
   }
 });

@@ -10,6 +10,7 @@ import { MultipartParser, readStream } from '../../helpers/multipart.mjs';
 import net from 'node:net';
 import { ROOT, startMjpgd } from '../../helpers/server.mjs';
 import { state, until } from './wait.mjs';
+import { loopbackWriter } from '../loopback-writer.mjs';
 
 const require = createRequire(import.meta.url);
 const native = require(`${ROOT}/native/binding.js`);
@@ -22,26 +23,6 @@ assert.ok(VIVID && LOOPBACKS.length >= 3, 'run inside the VM: node test/vm/run.m
 function cpuSeconds(pid) {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/** Writes JPEGs into a v4l2loopback device at `fps`, cycling through `frames`; pause()/resume() it. */
-function loopbackWriter(device, frames, fps = 25) {
-  const r = spawnSync('v4l2-ctl', ['-d', device, '-c', 'keep_format=1', '--set-fmt-video-out=width=640,height=480,pixelformat=MJPG']);
-  assert.equal(r.status, 0, `v4l2-ctl: ${r.stderr}`);
-  const fd = fs.openSync(device, 'w');
-  let i = 0;
-  let paused = false;
-  const timer = setInterval(() => {
-    if (!paused) fs.writeSync(fd, frames[i++ % frames.length]);
-  }, 1000 / fps);
-  return {
-    pause: () => (paused = true),
-    resume: () => (paused = false),
-    close() {
-      clearInterval(timer);
-      fs.closeSync(fd);
-    },
-  };
 }
 
 /** The JPEG without its DHT segments. */
