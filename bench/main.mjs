@@ -26,6 +26,8 @@ const USAGE = `usage: npm run bench -- [options]
   --clients N         viewers (alone: one scenario of N fast viewers; overrides --scenario's count)
   --duration SEC      measured seconds per scenario and server (default 10, --quick 2)
   --warmup SEC        seconds to connect and settle before measuring (default 2, --quick 1)
+  --settle SEC        seconds each server runs before its viewers come (default 10, --smoke 0): V8
+                      collects its start-up garbage then (once; a long-running server doesn't pay it per frame)
   --quality Q         JPEG quality of the test pattern (default 95: ~40 KB frames at 640x480)
   --device PATH       run mjpgd on a camera (passed to mjpgd as --device) instead of the recorded frames
   --pattern           mjpgd encodes its test pattern live instead of serving the recorded frames
@@ -59,6 +61,7 @@ function options() {
         clients: { type: 'string' },
         duration: { type: 'string' },
         warmup: { type: 'string' },
+        settle: { type: 'string' },
         quality: { type: 'string' },
         device: { type: 'string' },
         pattern: { type: 'boolean' },
@@ -110,6 +113,7 @@ function options() {
     scenarios,
     duration: num('duration', 0.5, 3600) ?? (v.smoke ? 1 : v.peers ? (v.quick ? 3 : 5) : short ? 2 : 10),
     warmup: num('warmup', 0.2, 600) ?? (v.smoke ? (v.peers ? 1 : 0.5) : v.peers ? (v.quick ? 1 : 2) : short ? 1 : 2),
+    settle: num('settle', 0, 600) ?? (v.smoke ? 0 : 10),
     quality,
     device: v.device ?? null,
     json: v.json ?? null,
@@ -199,7 +203,7 @@ async function main() {
 
   const perfInfo = await perfCyclesAvailable();
   say(`perf stat -e cycles: ${perfInfo.available ? 'available, counting mjpgd in the 1-viewer scenario' : `not available (${perfInfo.reason})`}`);
-  say(`scenarios: ${opt.scenarios.map((s) => `${s.name}${s.slow ? ` (${s.clients} viewers, ${s.slow} slow)` : ''}`).join(', ')}; ${opt.warmup} s warm-up + ${opt.duration} s measured, each for floor then mjpgd`);
+  say(`scenarios: ${opt.scenarios.map((s) => `${s.name}${s.slow ? ` (${s.clients} viewers, ${s.slow} slow)` : ''}`).join(', ')}; ${opt.settle ? `each server runs ${opt.settle} s alone, then ` : ''}${opt.warmup} s warm-up + ${opt.duration} s measured, each for floor then mjpgd`);
 
   // mjpgd serves what the floor serves: the recorded JPEGs from memory (like a camera's MJPEG passthrough),
   // unless --pattern (live encoding) or --device.
@@ -218,6 +222,7 @@ async function main() {
         kind,
         scenario,
         warmup: opt.warmup,
+        settle: opt.settle,
         duration: opt.duration,
         bins,
         mjpgdCmd,
@@ -243,6 +248,7 @@ async function main() {
     `Frames: ${frames.count} JPEGs, 640x480, mean ${(frames.meanBytes / 1024).toFixed(1)} KB, recorded from mjpgd's /stream; the floor loops them from memory${opt.device ? '' : opt.pattern ? ', mjpgd encodes its test pattern live (same pattern, so KB/part differs by a few %)' : ', and so does mjpgd (its folder source, native: read once, each frame copied into a pool slot on the capture thread)'}.`,
     `Latency: receive time - X-Timestamp; mjpgd stamps the capture time (so its figure includes ${opt.device ? 'the capture path' : opt.pattern ? 'the JPEG encoding' : 'its source\'s timer'}), the floor its send tick.`,
     `CPU: ${results[0]?.cpu.method === 'schedstat' ? 'exact per-thread on-CPU time (/proc/<pid>/task/*/schedstat)' : 'utime+stime from /proc/<pid>/stat'} over the measured window, divided by the parts the load generator received.`,
+    ...(opt.settle ? [`Settle: every server ran ${opt.settle} s alone before its viewers came, so the window measures serving, not start-up: in its first ~10 s mjpgd's V8 collects its start-up garbage once (about 40 ms of CPU here; --settle 0 puts it in the window).`] : []),
     `Load generator and servers share this machine's ${mach.cores ?? '?'} cores (see "loadgen %"); slow viewers read ${SLOW_RATE / 1000} KB/s each.`,
     'Ratios in parentheses are mjpgd / floor, measured in this run. "mjpgd" is the default (node) transport, "mjpgd-uws" uWebSockets.js.',
   ];
@@ -294,7 +300,7 @@ async function main() {
   });
   const report = {
     ...reportHead(mach),
-    options: { transports: opt.transports, source: opt.device ? 'device' : opt.pattern ? 'testpattern' : 'folder', quick: opt.quick, smoke: opt.smoke, duration: opt.duration, warmup: opt.warmup, width: 640, height: 480, fps: FPS, quality: opt.quality, device: opt.device, slowRate: SLOW_RATE },
+    options: { transports: opt.transports, source: opt.device ? 'device' : opt.pattern ? 'testpattern' : 'folder', quick: opt.quick, smoke: opt.smoke, duration: opt.duration, warmup: opt.warmup, settle: opt.settle, width: 640, height: 480, fps: FPS, quality: opt.quality, device: opt.device, slowRate: SLOW_RATE },
     frames: { count: frames.count, meanBytes: frames.meanBytes, minBytes: frames.minBytes, maxBytes: frames.maxBytes, fps: frames.fps ?? null, floorFps, from: frames.from },
     perf: perfInfo,
     scenarios,

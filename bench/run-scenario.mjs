@@ -75,11 +75,13 @@ async function start(kind, { scenario, bins, mjpgdCmd, mjpgdArgs, framesDir, fps
  * samples CPU (and perf cycles if `perf`) over exactly the measured window, stops the server, and
  * returns the figures (see README "Benchmark" for their meaning).
  */
-export async function runScenario({ kind, scenario, warmup, duration, bins, mjpgdCmd, mjpgdArgs, framesDir, fps, device = null, ustreamer = null, perf = false }) {
+export async function runScenario({ kind, scenario, warmup, duration, settle = 0, bins, mjpgdCmd, mjpgdArgs, framesDir, fps, device = null, ustreamer = null, perf = false }) {
   const server = await start(kind, { scenario, bins, mjpgdCmd, mjpgdArgs, framesDir, fps, device, ustreamer });
   const pid = server.pid;
   try {
-    await sleep(300); // let the source settle into its rhythm before anything is counted
+    // `settle`: the server runs alone first (V8's memory reducer collects the start-up garbage some
+    // seconds after start, ~40 ms of CPU once); then the source's rhythm settles before anything is counted.
+    await sleep(settle * 1000 + 300);
     const rssStart = memory(pid);
     const loadArgs = ['--port', String(server.port), '--clients', String(scenario.clients), '--slow', String(scenario.slow), '--slow-rate', String(SLOW_RATE), '--warmup', String(warmup), '--duration', String(duration)];
     const t0 = performance.now();
