@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { ROOT } from './build.mjs';
-import { sleep } from './processes.mjs';
+import { freePort, sleep } from './processes.mjs';
 
 /** The seed's Python streamer: 12% of a 500 MHz ARMv7 core, 640x480 @ 30 fps, one viewer. */
 export const ARM_BUDGET = { corePct: 12, mhz: 500 };
@@ -118,17 +118,6 @@ function startLoad(bin, args) {
       return { ...e, stdout, stderr };
     },
   };
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** The booted guest: run(shell line) -> { code, output }, counters() -> plugin snapshot, stop(). */

@@ -351,10 +351,7 @@ async function mainPeers(opt, { ustreamer, frames, bins, mach, started, say, fps
     problems,
     elapsedS: Math.round((Date.now() - started) / 100) / 10,
   };
-  fs.writeFileSync(jsonPath, JSON.stringify(report, null, 2) + '\n');
-  fs.writeFileSync(jsonPath.replace(/\.json$/, '.txt'), out.trimStart() + '\n');
-  say(`\nwrote ${path.relative(process.cwd(), jsonPath)} (${report.elapsedS} s)`);
-  if (problems.length) process.exit(1);
+  writeReport(jsonPath, report, out);
 }
 
 /** --arm: the emulated ARMv7 run (bench/arm.mjs); prints its report and writes the bench JSON. */
@@ -380,13 +377,18 @@ async function mainArm(opt, { frames, bins, mach, started, say }) {
     problems,
     elapsedS: Math.round((Date.now() - started) / 100) / 10,
   };
-  fs.writeFileSync(jsonPath, JSON.stringify(report, null, 2) + '\n');
-  fs.writeFileSync(jsonPath.replace(/\.json$/, '.txt'), out.trimStart() + '\n');
-  say(`\nwrote ${path.relative(process.cwd(), jsonPath)} (${report.elapsedS} s)`);
-  if (problems.length) process.exit(1);
+  writeReport(jsonPath, report, out);
 }
 
 main().catch((e) => {
   console.error(`bench: ${e.stack ?? e}`);
   process.exit(1);
 });
+
+/** The JSON and the text tables of a peers or ARM run; exit 1 when it found problems. */
+function writeReport(jsonPath, report, text) {
+  fs.writeFileSync(jsonPath, JSON.stringify(report, null, 2) + '\n');
+  fs.writeFileSync(jsonPath.replace(/\.json$/, '.txt'), text.trimStart() + '\n');
+  console.log(`\nwrote ${path.relative(process.cwd(), jsonPath)} (${report.elapsedS} s)`);
+  if (report.problems.length) process.exit(1);
+}

@@ -1,5 +1,6 @@
 // Child processes of the bench (mjpgd, floor, loadgen): start, wait until ready, stop; none outlives us.
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 
 const live = new Set();
 process.on('exit', () => {
@@ -115,3 +116,15 @@ export function runToEnd(cmd, args, { timeoutMs = 60000, cwd, env } = {}) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A free loopback port, for servers that can't be given port 0 (ustreamer, a guest's forwarded port). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}

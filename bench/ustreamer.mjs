@@ -1,19 +1,6 @@
 // ustreamer as a bench server: how it is started on an MJPEG V4L2 device, and what its /state tells.
-import net from 'node:net';
 import { getJson } from './http-json.mjs';
-import { sleep, startServer } from './processes.mjs';
-
-/** A free loopback port (ustreamer can't be given port 0). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort, sleep, startServer } from './processes.mjs';
 
 /**
  * ustreamer's arguments: the device's own JPEGs passed through (HW encoder), 640x480, on 127.0.0.1, at the

@@ -7,7 +7,7 @@ import type * as Binding from '../../native/binding';
 import type { ControlStore } from './store';
 import { controlKey, mergeControlValues } from './values';
 
-export type ControlInfo = Binding.ControlInfo;
+export type ControlInfo = Binding.Control;
 export type ControlValue = Binding.ControlValue;
 
 /** A request the controls can't satisfy: its HTTP status and a message naming the control. */

@@ -4,8 +4,7 @@ use mjpgd_capture::folder::FolderFrames;
 use mjpgd_capture::jpeg::{transform_jpeg as transform_bytes, Encoder, Transform};
 use mjpgd_capture::pattern::{render_offline, PatternOptions};
 use mjpgd_capture::supervisor::Still;
-use mjpgd_capture::v4l2::controls::ctl_name;
-use mjpgd_capture::v4l2::{set_controls as set_device_controls, DesiredControls, Device, V4l2Options};
+use mjpgd_capture::v4l2::{set_controls as set_device_controls, Control, DesiredControls, Device, V4l2Options};
 // The boundary types are the core's own (its `napi` feature makes them napi objects and string enums).
 use mjpgd_capture::{
     CaptureError, CaptureErrorKind, Command, Delivery, Event, Frame, PictureKind, SharedSlots, SourceInfo, SourceSpec, Supervisor, SupervisorOptions,
@@ -539,32 +538,6 @@ impl Camera {
     }
 }
 
-#[napi(object)]
-pub struct ControlInfo {
-    pub id: u32,
-    /// As v4l2-ctl spells it ("white_balance_automatic").
-    pub name: String,
-    /// As the driver names it ("White Balance, Automatic").
-    pub label: String,
-    /// V4L2 control type: 1 integer, 2 boolean, 3 menu, 4 button, 9 integer menu, ...
-    pub kind: u32,
-    pub minimum: i32,
-    pub maximum: i32,
-    pub step: i32,
-    pub default: i32,
-    pub value: Option<i32>,
-    /// V4L2_CTRL_FLAG_* (4 read-only, 16 inactive, ...).
-    pub flags: u32,
-    /// Menu controls: the valid values with their labels.
-    pub menu: Option<Vec<ControlMenuItem>>,
-}
-
-#[napi(object)]
-pub struct ControlMenuItem {
-    pub value: i32,
-    pub label: String,
-}
-
 /// A control after setControls: its v4l2-ctl name, id and the value the driver kept.
 #[napi(object)]
 pub struct ControlSet {
@@ -575,25 +548,8 @@ pub struct ControlSet {
 
 /// Lists a device's controls. Works while the camera streams (controls need no exclusive access).
 #[napi]
-pub fn list_controls(device: String) -> Result<Vec<ControlInfo>, CaptureErrorKind> {
-    let dev = Device::open(&device).map_err(to_js_error)?;
-    Ok(dev
-        .controls()
-        .into_iter()
-        .map(|c| ControlInfo {
-            id: c.id,
-            name: ctl_name(&c.name),
-            label: c.name,
-            kind: c.kind,
-            flags: c.flags,
-            menu: (!c.menu.is_empty()).then(|| c.menu.into_iter().map(|m| ControlMenuItem { value: m.value, label: m.label }).collect()),
-            minimum: c.minimum,
-            maximum: c.maximum,
-            step: c.step,
-            default: c.default,
-            value: c.value,
-        })
-        .collect())
+pub fn list_controls(device: String) -> Result<Vec<Control>, CaptureErrorKind> {
+    Ok(Device::open(&device).map_err(to_js_error)?.controls())
 }
 
 /// Sets several controls at once: all are checked first (unknown name, out of range → throws code
@@ -603,7 +559,7 @@ pub fn list_controls(device: String) -> Result<Vec<ControlInfo>, CaptureErrorKin
 pub fn set_controls(device: String, controls: Vec<ControlValue>) -> Result<Vec<ControlSet>, CaptureErrorKind> {
     let dev = Device::open(&device).map_err(to_js_error)?;
     let done = set_device_controls(&dev, &desired_of(controls)).map_err(to_js_error)?;
-    Ok(done.into_iter().map(|(c, value)| ControlSet { name: ctl_name(&c.name), id: c.id, value }).collect())
+    Ok(done.into_iter().map(|(c, value)| ControlSet { name: c.name, id: c.id, value }).collect())
 }
 
 /// `jpeg` rotated or flipped without re-encoding (TurboJPEG, DCT domain): `op` is one of none,

@@ -58,7 +58,7 @@ pub fn find_control<'a>(controls: &'a [Control], asked: &str) -> Option<&'a Cont
         Some(id) => controls.iter().find(|c| c.id == id),
         None => {
             let key = control_key(asked);
-            controls.iter().find(|c| control_key(&c.name) == key)
+            controls.iter().find(|c| control_key(&c.label) == key)
         }
     }
 }
@@ -67,8 +67,8 @@ pub fn find_control<'a>(controls: &'a [Control], asked: &str) -> Option<&'a Cont
 pub fn describe_range(c: &Control) -> String {
     match c.kind {
         CTRL_TYPE_BOOLEAN => "0 or 1".into(),
-        CTRL_TYPE_MENU | CTRL_TYPE_INTEGER_MENU if !c.menu.is_empty() => {
-            let items: Vec<String> = c.menu.iter().map(|m| format!("{} ({})", m.value, m.label)).collect();
+        CTRL_TYPE_MENU | CTRL_TYPE_INTEGER_MENU if c.menu.is_some() => {
+            let items: Vec<String> = c.menu.iter().flatten().map(|m| format!("{} ({})", m.value, m.label)).collect();
             format!("one of {}", items.join(", "))
         }
         CTRL_TYPE_BUTTON => "any value (a button)".into(),
@@ -79,13 +79,13 @@ pub fn describe_range(c: &Control) -> String {
 
 /// Whether `value` is allowed for `c`; the error names the control and what it accepts.
 pub fn check_value(c: &Control, value: i32) -> Result<(), String> {
-    let name = ctl_name(&c.name);
+    let name = &c.name;
     if c.flags & CTRL_FLAG_READ_ONLY != 0 {
         return Err(format!("{name} is read-only"));
     }
     let ok = match c.kind {
         CTRL_TYPE_BUTTON => true,
-        CTRL_TYPE_MENU | CTRL_TYPE_INTEGER_MENU if !c.menu.is_empty() => c.menu.iter().any(|m| m.value == value),
+        CTRL_TYPE_MENU | CTRL_TYPE_INTEGER_MENU if c.menu.is_some() => c.menu.iter().flatten().any(|m| m.value == value),
         _ => {
             let in_range = value >= c.minimum && value <= c.maximum;
             let on_step = c.step <= 1 || (value as i64 - c.minimum as i64) % c.step as i64 == 0;
@@ -126,7 +126,7 @@ pub fn set_controls(dev: &Device, wanted: &[(String, i32)]) -> Result<Vec<(Contr
                     }
                 }
                 let undone = if done.is_empty() { String::new() } else { " (the controls set before it were restored)".into() };
-                return Err(CaptureError::new(e.kind, format!("setting {}: {}{undone}", ctl_name(&c.name), e.message)));
+                return Err(CaptureError::new(e.kind, format!("setting {}: {}{undone}", c.name, e.message)));
             }
         }
     }
@@ -134,7 +134,7 @@ pub fn set_controls(dev: &Device, wanted: &[(String, i32)]) -> Result<Vec<(Contr
 }
 
 fn unknown(dev: &Device, asked: &str, controls: &[Control]) -> String {
-    let names: Vec<String> = controls.iter().map(|c| ctl_name(&c.name)).collect();
+    let names: Vec<String> = controls.iter().map(|c| c.name.clone()).collect();
     format!("{} has no control {asked:?} (it has: {})", dev.path, names.join(", "))
 }
 
@@ -153,7 +153,7 @@ pub fn apply_controls(dev: &Device, wanted: &[(String, i32)]) -> Vec<ControlOutc
                 return ControlOutcome { asked: asked.clone(), name: None, id: None, result: Err(unknown(dev, asked, &controls)) };
             };
             let result = check_value(c, *value).and_then(|_| dev.set_control(c.id, *value).map_err(|e| e.message));
-            ControlOutcome { asked: asked.clone(), name: Some(ctl_name(&c.name)), id: Some(c.id), result }
+            ControlOutcome { asked: asked.clone(), name: Some(c.name.clone()), id: Some(c.id), result }
         })
         .collect()
 }
@@ -164,7 +164,19 @@ mod tests {
     use crate::v4l2::MenuItem;
 
     fn control(name: &str, kind: u32, min: i32, max: i32, step: i32) -> Control {
-        Control { id: 0x0098_0900, name: name.into(), kind, minimum: min, maximum: max, step, default: min, value: Some(min), flags: 0, menu: vec![] }
+        Control {
+            id: 0x0098_0900,
+            name: ctl_name(name),
+            label: name.into(),
+            kind,
+            minimum: min,
+            maximum: max,
+            step,
+            default: min,
+            value: Some(min),
+            flags: 0,
+            menu: None,
+        }
     }
 
     #[test]
@@ -179,10 +191,10 @@ mod tests {
     #[test]
     fn controls_are_found_by_name_or_id() {
         let list = vec![control("Brightness", 1, 0, 255, 1), Control { id: 0x0098_0901, ..control("Contrast", 1, 0, 255, 1) }];
-        assert_eq!(find_control(&list, "brightness").unwrap().name, "Brightness");
-        assert_eq!(find_control(&list, "BRIGHT_NESS").unwrap().name, "Brightness");
-        assert_eq!(find_control(&list, "9963777").unwrap().name, "Contrast");
-        assert_eq!(find_control(&list, "0x00980901").unwrap().name, "Contrast");
+        assert_eq!(find_control(&list, "brightness").unwrap().label, "Brightness");
+        assert_eq!(find_control(&list, "BRIGHT_NESS").unwrap().label, "Brightness");
+        assert_eq!(find_control(&list, "9963777").unwrap().label, "Contrast");
+        assert_eq!(find_control(&list, "0x00980901").unwrap().label, "Contrast");
         assert!(find_control(&list, "focus").is_none());
         assert!(find_control(&list, "123").is_none());
     }
@@ -202,7 +214,7 @@ mod tests {
     fn booleans_menus_buttons_and_read_only_controls() {
         assert!(check_value(&control("Auto", CTRL_TYPE_BOOLEAN, 0, 1, 1), 2).unwrap_err().contains("0 or 1"));
         let mut menu = control("Power Line Frequency", CTRL_TYPE_MENU, 0, 3, 1);
-        menu.menu = vec![MenuItem { value: 0, label: "Disabled".into() }, MenuItem { value: 2, label: "60 Hz".into() }];
+        menu.menu = Some(vec![MenuItem { value: 0, label: "Disabled".into() }, MenuItem { value: 2, label: "60 Hz".into() }]);
         assert!(check_value(&menu, 2).is_ok());
         assert_eq!(check_value(&menu, 1).unwrap_err(), "power_line_frequency must be one of 0 (Disabled), 2 (60 Hz) (got 1)");
         assert!(check_value(&control("Reset", CTRL_TYPE_BUTTON, 0, 0, 0), 7).is_ok());

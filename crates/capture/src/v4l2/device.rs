@@ -1,4 +1,5 @@
 //! Opening and configuring a V4L2 capture device, with errors a user can act on.
+use super::controls::ctl_name;
 use super::sys::*;
 use crate::source::{CaptureError, CaptureErrorKind};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -21,12 +22,16 @@ pub struct DeviceFormat {
     pub size_image: u32,
 }
 
-/// One V4L2 control, as listed for users.
+/// One V4L2 control, as listed for users (with the `napi` feature, as JS gets it too).
+#[cfg_attr(feature = "napi", napi_derive::napi(object))]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Control {
     pub id: u32,
+    /// As v4l2-ctl spells it ("white_balance_automatic").
     pub name: String,
-    /// 1 integer, 2 boolean, 3 menu, 4 button, ... (enum v4l2_ctrl_type)
+    /// As the driver names it ("White Balance, Automatic").
+    pub label: String,
+    /// 1 integer, 2 boolean, 3 menu, 4 button, 9 integer menu, ... (enum v4l2_ctrl_type)
     pub kind: u32,
     pub minimum: i32,
     pub maximum: i32,
@@ -35,10 +40,12 @@ pub struct Control {
     pub value: Option<i32>,
     /// V4L2_CTRL_FLAG_*: read-only, inactive (e.g. a manual value while its automatic mode is on), ...
     pub flags: u32,
-    /// Menu and integer-menu controls: the valid values and their labels (values may have gaps).
-    pub menu: Vec<MenuItem>,
+    /// Menu and integer-menu controls: the valid values and their labels (values may have gaps);
+    /// none (absent in JS) for other kinds.
+    pub menu: Option<Vec<MenuItem>>,
 }
 
+#[cfg_attr(feature = "napi", napi_derive::napi(object))]
 #[derive(Debug, Clone, PartialEq)]
 pub struct MenuItem {
     pub value: i32,
@@ -184,12 +191,14 @@ impl Device {
             }
             let mut c = v4l2_control { id: q.id, value: 0 };
             let value = xioctl(self.fd(), VIDIOC_G_CTRL, &mut c).ok().map(|_| c.value);
-            let menu = if q.type_ == CTRL_TYPE_MENU || q.type_ == CTRL_TYPE_INTEGER_MENU { self.menu(&q) } else { vec![] };
+            let menu = (q.type_ == CTRL_TYPE_MENU || q.type_ == CTRL_TYPE_INTEGER_MENU).then(|| self.menu(&q)).filter(|m| !m.is_empty());
+            let label = c_str(&q.name);
             out.push(Control {
                 flags: q.flags,
                 menu,
                 id: q.id,
-                name: c_str(&q.name),
+                name: ctl_name(&label),
+                label,
                 kind: q.type_,
                 minimum: q.minimum,
                 maximum: q.maximum,
