@@ -114,6 +114,8 @@ export class Camera {
       lost: (handbacks) => this.fanout.abandon(handbacks),
       event: (event) => this.onEvent(event),
     });
+    // No viewer yet: the source needn't wake JS for every frame until one comes (or a snapshot waits).
+    this.updateInterest();
   }
 
   /** Viewers of the plain and the turned streams: while there are any, the camera isn't released. */

@@ -364,6 +364,9 @@ impl Camera {
         // The capture thread's own view of the current slots: no lock per frame.
         let mut slots_now: Option<(u32, Arc<dyn SharedSlots>)> = None;
         let mut last_to_js = Instant::now();
+        // After any event (opened, a picture, resumed, ...) JS gets the next camera frame whatever it
+        // asked: its newest frame must not stay a paused or offline picture once the camera is back.
+        let mut after_event = true;
         self.supervisor = Some(Supervisor::start(spec, opts, move |event| match event {
             Event::Frame { generation, frame } => {
                 let mut handbacks = Vec::new();
@@ -372,7 +375,8 @@ impl Camera {
                     send_to_direct(&direct, slots.as_ref(), &frame, &mut handbacks);
                 }
                 // Nobody in JS needs this frame: no wake-up for it.
-                if let Some(slots) = slots.filter(|_| handbacks.is_empty() && !every_frame.load(Ordering::Relaxed) && last_to_js.elapsed() < QUIET_KEEPALIVE) {
+                let quiet = handbacks.is_empty() && !after_event && !every_frame.load(Ordering::Relaxed) && last_to_js.elapsed() < QUIET_KEEPALIVE;
+                if let Some(slots) = slots.filter(|_| quiet) {
                     slots.release(frame.slot as usize);
                     quiet_frames.fetch_add(1, Ordering::Relaxed);
                     return Delivery::Taken;
@@ -380,7 +384,7 @@ impl Camera {
                 if handbacks.is_empty() && queued.load(Ordering::Acquire) >= FRAME_QUEUE {
                     return Delivery::Full;
                 }
-                last_to_js = Instant::now();
+                (last_to_js, after_event) = (Instant::now(), false);
                 queued.fetch_add(1, Ordering::AcqRel);
                 match frames.call((generation, frame, handbacks), ThreadsafeFunctionCallMode::NonBlocking) {
                     Status::Ok => Delivery::Taken,
@@ -391,6 +395,7 @@ impl Camera {
                 }
             }
             other => {
+                after_event = true;
                 let mut handbacks = Vec::new();
                 if let Event::Opened { generation, info: i, slots } = &other {
                     // Before any frame of this generation is sent, so JS finds its slots.
