@@ -3,10 +3,11 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { ROOT } from './server.mjs';
 
-/** Runs bench/main.mjs with `args`; SIGTERM after `timeoutMs` (the bench then stops its own children). */
-export function runBench(args, timeoutMs) {
+/** Runs bench/main.mjs with `args` (and `env`, default this process's); SIGTERM after `timeoutMs` (the
+ * bench then stops its own children). */
+export function runBench(args, timeoutMs, env = process.env) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bench', 'main.mjs'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(ROOT, 'bench', 'main.mjs'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
