@@ -78,28 +78,12 @@ QSRC="$CACHE/qemu-src"
 HDR="$QSRC/qemu-plugin.h"
 if [[ ! -f "$HDR" || "$(cat "$QSRC/version" 2>/dev/null)" != "$QEMU_VER" ]]; then
   say "fetching qemu's source package for include/qemu/qemu-plugin.h"
-  srcdir="$MJPGD_CACHE/mjpgd-apt/src"
-  mkdir -p "$srcdir/lists/partial" "$srcdir/cache/archives/partial" "$srcdir/parts" "$srcdir/prefs" "$srcdir/sources.d" "$QSRC"
-  : >"$srcdir/status"
+  mkdir -p "$QSRC"
   # The suite the installed qemu comes from: its version's +debNN tag names it (bookworm = deb12).
   suite=bookworm
   [[ "$QEMU_VER" == *deb13* || "$QEMU_VER" == 1:1[0-9].* ]] && suite=trixie
-  echo "deb-src [signed-by=$DEBIAN_KEYRING] $(debian_mirror) $suite main" >"$srcdir/sources.list"
-  cat >"$srcdir/apt.conf" <<EOC
-Dir::Etc::Parts "$srcdir/parts";
-Dir::Etc::SourceList "$srcdir/sources.list";
-Dir::Etc::SourceParts "$srcdir/sources.d";
-Dir::Etc::PreferencesParts "$srcdir/prefs";
-Dir::State "$srcdir";
-Dir::State::Lists "$srcdir/lists";
-Dir::State::status "$srcdir/status";
-Dir::Cache "$srcdir/cache";
-Acquire::Languages "none";
-EOC
-  [[ $(id -u) -eq 0 ]] && echo 'APT::Sandbox::User "root";' >>"$srcdir/apt.conf"
-  APT_CONFIG="$srcdir/apt.conf" apt-get update -qq >&2
   rm -rf "$QSRC/dl" && mkdir -p "$QSRC/dl"
-  (cd "$QSRC/dl" && APT_CONFIG="$srcdir/apt.conf" apt-get source --download-only -qq qemu >&2)
+  (apt_private "$suite" deb-src && cd "$QSRC/dl" && apt-get source --download-only -qq qemu >&2)
   orig=$(ls "$QSRC"/dl/qemu_*.orig.tar.* | head -n1)
   tar -xf "$orig" -C "$QSRC/dl" --wildcards '*/include/qemu/qemu-plugin.h'
   cp "$(find "$QSRC/dl" -name qemu-plugin.h | head -n1)" "$HDR"

@@ -43,12 +43,14 @@ debian_mirror() {
 }
 
 # Prepares a private apt configuration for SUITE (armhf + arm64, main) and exports APT_CONFIG.
+# KIND: deb (packages, the default) or deb-src (source packages, for apt-get source).
 apt_private() {
-  local suite="$1" dir="$MJPGD_CACHE/mjpgd-apt/$1"
+  local suite="$1" kind="${2:-deb}"
+  local dir="$MJPGD_CACHE/mjpgd-apt/$suite${kind#deb}"
   local mirror; mirror=$(debian_mirror) || return 1
   mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/parts" "$dir/prefs" "$dir/sources.d"
   : >"$dir/status"
-  echo "deb [signed-by=$DEBIAN_KEYRING] $mirror $suite main" >"$dir/sources.list"
+  echo "$kind [signed-by=$DEBIAN_KEYRING] $mirror $suite main" >"$dir/sources.list"
   cat >"$dir/apt.conf" <<EOF
 Dir::Etc::Parts "$dir/parts";
 Dir::Etc::SourceList "$dir/sources.list";
@@ -73,8 +75,8 @@ EOF
   if [[ $(id -u) -eq 0 ]]; then echo 'APT::Sandbox::User "root";' >>"$dir/apt.conf"; fi
   export APT_CONFIG="$dir/apt.conf"
   # Package lists are refreshed once a week (a stale list names .debs the mirror no longer has).
-  if [[ -z $(find "$dir/lists" -maxdepth 1 -name '*_Packages*' -mtime -7 2>/dev/null | head -n1) ]]; then
-    echo "debian: apt-get update ($suite, armhf arm64) into $dir" >&2
+  if [[ -z $(find "$dir/lists" -maxdepth 1 \( -name '*_Packages*' -o -name '*_Sources*' \) -mtime -7 2>/dev/null | head -n1) ]]; then
+    echo "debian: apt-get update ($suite $kind, armhf arm64) into $dir" >&2
     with_lock "$dir.update-lock" _apt_update || return 1
   fi
 }
