@@ -8,25 +8,13 @@ import { describe, test } from 'node:test';
 import { jpegSize } from './helpers/jpeg.mjs';
 import { readStream } from './helpers/multipart.mjs';
 import { ROOT, runMjpgd, startMjpgd } from './helpers/server.mjs';
+import { state, until } from './helpers/wait.mjs';
 
 const { Camera, parseStillSize } = await import(`${ROOT}/dist/camera.js`);
 const { NativeSource } = await import(`${ROOT}/dist/sources/native-source.js`);
 const { ACTIONS } = await import(`${ROOT}/dist/http/actions.js`);
 const native = (await import(`${ROOT}/native/binding.js`)).default;
 
-async function state(server) {
-  return (await (await fetch(`${server.url}/state`)).json()).cameras[0];
-}
-
-async function until(what, fn, timeoutMs = 10000) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('stills', () => {
   test('sizes: WxH within 16-8192, or max; anything else says what is allowed', () => {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { readStream } from '../../helpers/multipart.mjs';
 import { startMjpgd } from '../../helpers/server.mjs';
-import { until } from './wait.mjs';
+import { until } from '../../helpers/wait.mjs';
 
 const VIVID = process.env.MJPGD_VM_VIVID;
 assert.ok(VIVID, 'run inside the VM: node test/vm/run.mjs -- ...');

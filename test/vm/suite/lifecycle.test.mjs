@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import { jpegSize } from '../../helpers/jpeg.mjs';
 import { readStream } from '../../helpers/multipart.mjs';
 import { ROOT, startMjpgd } from '../../helpers/server.mjs';
-import { state, until } from './wait.mjs';
+import { state, until } from '../../helpers/wait.mjs';
 
 const require = createRequire(import.meta.url);
 const native = require(`${ROOT}/native/binding.js`);

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { jpegSize } from '../../helpers/jpeg.mjs';
 import { readStream } from '../../helpers/multipart.mjs';
 import { ROOT, startMjpgd } from '../../helpers/server.mjs';
-import { until } from './wait.mjs';
+import { until } from '../../helpers/wait.mjs';
 import { loopbackWriter } from '../loopback-writer.mjs';
 
 const require = createRequire(import.meta.url);

@@ -9,7 +9,7 @@ import { jpegSize } from '../../helpers/jpeg.mjs';
 import { MultipartParser, readStream } from '../../helpers/multipart.mjs';
 import net from 'node:net';
 import { ROOT, startMjpgd } from '../../helpers/server.mjs';
-import { state, until } from './wait.mjs';
+import { state, until } from '../../helpers/wait.mjs';
 import { loopbackWriter } from '../loopback-writer.mjs';
 
 const require = createRequire(import.meta.url);

@@ -1,4 +1,4 @@
-// Shared by the VM suites: polling for a condition, and one camera's /state.
+// Polling for a condition, and one camera's /state: shared by the end-to-end and the VM suites.
 
 /** Polls `fn` every 100 ms until it returns something truthy (returned), or throws after `timeoutMs`. */
 export async function until(what, fn, timeoutMs = 20000) {
